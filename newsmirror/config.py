@@ -1,0 +1,42 @@
+"""Derived configuration: values computed from several settings at once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from scrapy.settings import BaseSettings
+
+#: The hosts the old generator talked to; used only when nothing else is configured.
+REAL_UPSTREAM = {
+    "UPSTREAM_LIST_BASE": "http://183.136.162.242",
+    "UPSTREAM_MARKET_BASE": "http://43.240.125.15:1818",
+    "UPSTREAM_TEXT_BASE": "http://finews.zning.xyz",
+    "UPSTREAM_SHARE_BASE": "http://finews.zning.xyz",
+}
+
+
+@dataclass(frozen=True)
+class UpstreamBases:
+    """Base URLs (no trailing slash) of the four upstream endpoint families."""
+
+    list: str
+    market: str
+    text: str
+    share: str
+
+
+def upstream_bases(settings: BaseSettings) -> UpstreamBases:
+    """Resolve the four base URLs: a specific setting wins over ``UPSTREAM_BASE``,
+    which wins over the real hosts."""
+    common = (settings.get("UPSTREAM_BASE") or "").strip()
+
+    def pick(name: str) -> str:
+        value = (settings.get(name) or "").strip() or common or REAL_UPSTREAM[name]
+        return value.rstrip("/")
+
+    return UpstreamBases(
+        list=pick("UPSTREAM_LIST_BASE"),
+        market=pick("UPSTREAM_MARKET_BASE"),
+        text=pick("UPSTREAM_TEXT_BASE"),
+        share=pick("UPSTREAM_SHARE_BASE"),
+    )

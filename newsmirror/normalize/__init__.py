@@ -1,0 +1,1 @@
+"""Pure normalisation functions: no I/O, no Scrapy. Each module has one concern."""
