@@ -1,0 +1,101 @@
+"""Writing articles into an indexed archive: create, update in place, or leave alone.
+
+The order of every change is what makes a kill at any point harmless: a post is
+written atomically, *then* journaled; an existing post is first named in the journal
+(``recheck``), then rewritten or moved. See :mod:`newsmirror.archive.journal`.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+from pathlib import Path
+
+from newsmirror.archive.atomic import atomic_write_text
+from newsmirror.archive.index import ENTRY_KEYS, IndexEntry
+from newsmirror.archive.paths import POSTS_DIR, post_name
+from newsmirror.archive.post import PostContent, render_post
+from newsmirror.archive.reader import entry_from_text
+from newsmirror.archive.state import ArchiveState
+from newsmirror.archive.writer import ArchiveWriter, WriteResult
+
+logger = logging.getLogger(__name__)
+
+
+class ArchiveStore:
+    """Writes posts through ``writer`` and keeps ``state``'s index in step.
+
+    A code is archived once. An indexed post is rewritten only when the article
+    changed (:func:`changed`), in its folder (a post rotated to ``old_post/`` stays
+    there), under a new name when its date changed; it is then never left twice.
+    """
+
+    def __init__(self, writer: ArchiveWriter, state: ArchiveState) -> None:
+        self.writer = writer
+        self.state = state
+
+    @property
+    def root(self) -> Path:
+        return self.state.root
+
+    def store(
+        self, post: PostContent, *, list_kind: str = "", source: str = "", fingerprint: str = ""
+    ) -> tuple[Path, WriteResult]:
+        existing = self.state.get(post.code)
+        folder = existing.folder if existing is not None else POSTS_DIR
+        file = f"{folder}/{post_name(post.code, post.published)}"
+        text = render_post(post, self.writer.site_base)
+        entry = entry_from_text(
+            file, text, list_kind=list_kind, source=source, fingerprint=fingerprint
+        )
+        if existing is None:
+            atomic_write_text(self.root / file, text, fsync=self.writer.fsync)
+            self.state.record(entry)
+            result = WriteResult.CREATED
+        elif not changed(existing, entry):
+            filled = fill_recorded(existing, entry)
+            if filled != existing:
+                self.state.record(filled)
+            result = WriteResult.UNCHANGED
+        else:
+            self._update(existing, entry, text)
+            result = WriteResult.UPDATED
+        self.writer.ensure_category_page(post.category, post.category_title)
+        return self.root / file, result
+
+    def _update(self, existing: IndexEntry, entry: IndexEntry, text: str) -> None:
+        self.state.will_change(existing.file, entry.file)
+        atomic_write_text(self.root / entry.file, text, fsync=self.writer.fsync)
+        if existing.file != entry.file:
+            (self.root / existing.file).unlink(missing_ok=True)
+        self.state.record(entry)
+        differ = [k for k in ENTRY_KEYS[:7] if getattr(existing, k) != getattr(entry, k)]
+        if existing.file != entry.file:
+            logger.info(
+                "article %s changed (%s): moved %s -> %s",
+                entry.code,
+                ", ".join(differ),
+                existing.file,
+                entry.file,
+            )
+        else:
+            logger.info(
+                "article %s changed (%s): updated %s", entry.code, ", ".join(differ), entry.file
+            )
+
+
+def changed(existing: IndexEntry, fresh: IndexEntry) -> bool:
+    """Whether the article changed: its content hash (title, digest, body) or its
+    date. A different link, category or site base alone does not rewrite a post."""
+    return existing.content_hash != fresh.content_hash or existing.date != fresh.date
+
+
+def fill_recorded(existing: IndexEntry, fresh: IndexEntry) -> IndexEntry:
+    """``existing`` with the recorded fields it lacks (after a rebuild) taken from
+    ``fresh``."""
+    return replace(
+        existing,
+        list_kind=existing.list_kind or fresh.list_kind,
+        source=existing.source or fresh.source,
+        fingerprint=existing.fingerprint or fresh.fingerprint,
+    )
