@@ -1,0 +1,1 @@
+"""newsmirror's Scrapy commands (``COMMANDS_MODULE``): ``crawl`` with exit codes."""
