@@ -33,8 +33,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     """Crawl the embedded fixture upstream into ``--out`` and print a summary."""
     from scrapy.crawler import CrawlerProcess
 
+    from newsmirror.extensions import crawl_exit_code, crawl_summary
     from newsmirror.spiders.eastmoney import EastmoneySpider
-    from newsmirror.summary import summarize
     from newsmirror.testing.server import UpstreamServer
 
     out = Path(args.out).resolve()
@@ -52,12 +52,44 @@ def cmd_demo(args: argparse.Namespace) -> int:
         crawler = process.create_crawler(EastmoneySpider)
         process.crawl(crawler)
         process.start()
-    assert crawler.stats is not None
-    summary = summarize(crawler.stats.get_stats())
-    print("\n".join(summary.lines()))
+    print("\n".join(crawl_summary(crawler).lines()))
     print(f"archive: {out}  ({out / '_posts'})")
-    failed_lists = [name for name, lst in summary.lists.items() if not lst.fetched]
-    return EXIT_FAILED if failed_lists or summary.failed else EXIT_OK
+    return crawl_exit_code(crawler)  # as `scrapy crawl` (newsmirror.exitcodes)
+
+
+def cmd_init_site(args: argparse.Namespace) -> int:
+    """Write a Jekyll site skeleton into an archive, keeping the files it already has."""
+    from scrapy.settings import BaseSettings
+
+    from newsmirror.archive.site import SiteConfigError, init_site
+
+    settings = _project_settings({})
+    assert isinstance(settings, BaseSettings)
+    root = Path(args.archive)
+    if not root.is_dir():
+        print(f"newsmirror init-site: {root} is not a folder", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        report = init_site(
+            root,
+            title=args.title if args.title is not None else settings.get("SITE_TITLE"),
+            url=args.url if args.url is not None else settings.get("SITE_BASE"),
+            fsync=settings.getbool("ARCHIVE_FSYNC", True),
+        )
+    except SiteConfigError as exc:
+        print(f"newsmirror init-site: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    for path in report.written:
+        print(f"wrote {path}")
+    for path in report.kept:
+        print(f"kept  {path} (exists, not overwritten)")
+    print(
+        f"feed pages: {len(report.feeds_written)} written, {len(report.feeds_kept)} kept, "
+        f"{len(report.skipped)} skipped"
+    )
+    for path, reason in report.skipped:
+        print(f"  no feed page for {path}: {reason}")
+    return EXIT_OK
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -71,7 +103,44 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo.add_argument("--log-level", default="WARNING", help="Scrapy log level")
     demo.set_defaults(func=cmd_demo)
+
+    site = sub.add_parser(
+        "init-site",
+        help="write a Jekyll site skeleton (config, layouts, home page) into an archive",
+    )
+    site.add_argument("archive", help="the archive folder")
+    site.add_argument("--title", help="site title (default: the SITE_TITLE setting)")
+    site.add_argument(
+        "--url", help="absolute site URL for links in feeds (default: the SITE_BASE setting)"
+    )
+    site.set_defaults(func=cmd_init_site)
+
+    source = sub.add_parser(
+        "new-source",
+        help="write the module and fixture folder of a new publisher (docs/adding-a-source.md)",
+    )
+    source.add_argument("name", help="spider name: lowercase ASCII, digits, _")
+    source.add_argument("--outlet", default="", help="the outlet's name (its category)")
+    source.add_argument("--base-url", default="", help="the publisher's site, e.g. https://…")
+    source.set_defaults(func=cmd_new_source)
     return parser
+
+
+def cmd_new_source(args: argparse.Namespace) -> int:
+    """Scaffold a new publisher (logic in newsmirror/scaffold.py)."""
+    from scrapy.spiderloader import SpiderLoader
+
+    from newsmirror.scaffold import ScaffoldError, new_source
+
+    taken = frozenset(SpiderLoader.from_settings(_project_settings({})).list())  # type: ignore[arg-type]
+    try:
+        made = new_source(args.name, outlet=args.outlet, base_url=args.base_url, taken=taken)
+    except ScaffoldError as exc:
+        print(f"newsmirror new-source: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    print(f"wrote {made.module}\nwrote {made.fixture}\nwrote {made.expected}")
+    print("next: docs/adding-a-source.md, step 2")
+    return EXIT_OK
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -40,3 +40,16 @@ def upstream_bases(settings: BaseSettings) -> UpstreamBases:
         text=pick("UPSTREAM_TEXT_BASE"),
         share=pick("UPSTREAM_SHARE_BASE"),
     )
+
+
+def publisher_base(settings: BaseSettings, name: str, default: str) -> str:
+    """Base URL (no trailing slash) of the publisher ``name``: its ``PUBLISHER_BASES``
+    entry, else ``<PUBLISHER_BASE>/publisher/<name>`` (the fixture server's layout),
+    else ``default``, the real site its module declares."""
+    specific = str(settings.getdict("PUBLISHER_BASES").get(name) or "").strip()
+    common = (settings.get("PUBLISHER_BASE") or "").strip().rstrip("/")
+    if specific:
+        return specific.rstrip("/")
+    if common:
+        return f"{common}/publisher/{name}"
+    return default.rstrip("/")

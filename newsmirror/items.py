@@ -15,6 +15,8 @@ LIST_MEDIA = "media"
 LIST_FLASH = "flash"
 LIST_MARKET = "market"
 LIST_SHARE = "share"
+#: Articles of a publisher archived directly (``list_name`` is the publisher's name).
+LIST_PUBLISHER = "publisher"
 
 #: The syndication service every eastmoney-family article passes through.
 AGGREGATOR_EASTMONEY = "东方财富"
@@ -36,8 +38,10 @@ class Article:
     title: str = ""
     #: Publication time as published (``2022-05-29 00:02:28``, Beijing time).
     published_raw: str = ""
-    #: Name of the original outlet as published (the list's ``from``/``medianame``);
-    #: empty when the list does not give one.
+    #: Name of the original outlet (never the aggregator): the list's
+    #: ``from``/``medianame`` as published; AttributeSourcePipeline cleans it, or fills it
+    #: from the body's attribution line or the flash digest's trailing credit. Empty when
+    #: nothing names one. Flash news record it too, though their category is ``emnews``.
     source_name: str = ""
     #: Article HTML fragment as syndicated by the text API.
     body_html: str = ""
@@ -45,13 +49,15 @@ class Article:
     digest: str = ""
     #: Link the post cites as its source (the share page, or ``url_w`` for flash news).
     source_url: str = ""
-    #: The original publisher's URL where the upstream gives one (``url_w``).
+    #: The original publisher's URL where the upstream gives one (``url_w``); only an
+    #: absolute http(s) URL survives AttributeSourcePipeline.
     original_url: str = ""
     #: The upstream ``infoCode`` the text API and share page are keyed by.
     info_code: str = ""
     #: The service the article was syndicated through.
     aggregator: str = AGGREGATOR_EASTMONEY
-    #: When the article's response was received; relative dates resolve against it.
+    #: When the article's response was received (timezone-aware); relative and yearless
+    #: dates resolve against it. ``None``: ParsePublishedPipeline uses the crawl's start.
     fetched_at: datetime | None = None
 
     # -- filled by the pipelines -------------------------------------------------

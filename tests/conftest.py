@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from newsmirror.testing.catalog import Catalog
+from newsmirror.testing.faults import Faults
 from newsmirror.testing.server import UpstreamServer
 
 REPO = Path(__file__).resolve().parent.parent
@@ -21,11 +22,14 @@ REFERENCE_POST = FIXTURES / "reference" / "000_99aae12f7f9f6289.txt"
 
 @pytest.fixture
 def upstream_factory() -> Iterator[Callable[..., UpstreamServer]]:
-    """Start fixture upstreams (``articles=N`` or ``catalog=``); all stop at teardown."""
+    """Start fixture upstreams (``articles=N`` or ``catalog=``, optionally ``faults=``);
+    all stop at teardown."""
     started: list[UpstreamServer] = []
 
-    def start(articles: int = 0, catalog: Catalog | None = None) -> UpstreamServer:
-        server = UpstreamServer(catalog, articles=articles).start()
+    def start(
+        articles: int = 0, catalog: Catalog | None = None, faults: Faults | None = None
+    ) -> UpstreamServer:
+        server = UpstreamServer(catalog, articles=articles, faults=faults).start()
         started.append(server)
         return server
 

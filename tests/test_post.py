@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import html
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -102,6 +103,15 @@ def test_post_without_a_usable_source_url_has_no_empty_link() -> None:
 
 def test_autolink_cannot_break_out() -> None:
     assert autolink("http://x.test/a b>c<d") == "<http://x.test/a%20b%3Ec%3Cd>"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ['{: onclick="alert(1)"}', "{::comment}hidden{:/comment}", "{{ site }}", "{% raw %}"],
+)
+def test_markdown_text_hides_kramdown_and_liquid_braces(text: str) -> None:
+    assert "{" not in markdown_text(text)
+    assert html.unescape(markdown_text(text)) == text
 
 
 def test_markdown_text_is_inert() -> None:

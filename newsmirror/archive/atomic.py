@@ -28,7 +28,7 @@ def atomic_write_bytes(path: Path, data: bytes, *, fsync: bool = True) -> None:
             os.unlink(tmp_name)
         raise
     if fsync:
-        _fsync_dir(path.parent)
+        fsync_dir(path.parent)
 
 
 def atomic_write_text(path: Path, text: str, *, fsync: bool = True) -> None:
@@ -36,7 +36,18 @@ def atomic_write_text(path: Path, text: str, *, fsync: bool = True) -> None:
     atomic_write_bytes(path, text.encode("utf-8"), fsync=fsync)
 
 
-def _fsync_dir(directory: Path) -> None:
+def atomic_move(src: Path, dst: Path, *, fsync: bool = True) -> None:
+    """Rename ``src`` to ``dst`` (same file system), replacing ``dst``; a reader sees
+    the file at one of the two names, never a partial one."""
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    os.replace(src, dst)
+    if fsync:
+        fsync_dir(dst.parent)
+        if src.parent != dst.parent:
+            fsync_dir(src.parent)
+
+
+def fsync_dir(directory: Path) -> None:
     """Make a rename durable: fsync the directory that holds the new entry."""
     try:
         fd = os.open(directory, os.O_RDONLY)

@@ -12,6 +12,8 @@ from newsmirror.normalize.dates import SHANGHAI
 POSTS_DIR = "_posts"
 OLD_POSTS_DIR = "old_post"
 CATEGORY_DIR = "category"
+#: Per-source Atom feed pages (``feeds/<slug>.xml``), rendered by the site's ``feed`` layout.
+FEEDS_DIR = "feeds"
 STATE_DIR = ".newsmirror"
 
 _SLUG_RE = re.compile(r"[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*")
@@ -42,3 +44,10 @@ def category_path(root: Path, slug: str) -> Path:
     if not is_safe_slug(slug):
         raise UnsafePathError(f"unsafe category slug {slug!r}")
     return root / CATEGORY_DIR / f"{slug}.html"
+
+
+def feed_path(root: Path, slug: str) -> Path:
+    """``feeds/<slug>.xml``: the page Jekyll renders as the source's Atom feed."""
+    if not is_safe_slug(slug):
+        raise UnsafePathError(f"unsafe category slug {slug!r}")
+    return root / FEEDS_DIR / f"{slug}.xml"

@@ -28,6 +28,7 @@ from w3lib.url import safe_url_string
 
 from newsmirror.archive.frontmatter import FENCE, yaml_line, yaml_quoted
 from newsmirror.normalize.dates import format_post_date
+from newsmirror.normalize.liquid import LIQUID_BRACE, escape_liquid
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]])")
 
@@ -49,8 +50,12 @@ class PostContent:
 
 def markdown_text(text: str) -> str:
     """Plain text made inert inside Markdown (link text, quotes): HTML and Markdown
-    metacharacters escaped, so it renders as the same characters."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", html.escape(text, quote=False))
+    metacharacters escaped, and every ``{`` written as ``&#123;`` — that hides Liquid
+    tags and kramdown's ``{: attribute lists}`` / ``{::extensions}``, which could
+    otherwise add attributes (event handlers) to the element — so it renders as the
+    same characters."""
+    escaped = _MARKDOWN_SPECIAL.sub(r"\\\1", html.escape(text, quote=False))
+    return escaped.replace("{", LIQUID_BRACE)
 
 
 def autolink(url: str) -> str:
@@ -90,7 +95,9 @@ def render_post(post: PostContent, site_base: str) -> str:
     if post.digest:
         parts.append("> " + markdown_text(post.digest))
     if body:
-        parts.append(body)
+        # The body pipeline already escaped Liquid; escaping again is a no-op there and
+        # keeps the site building if a body ever reaches the writer another way.
+        parts.append(escape_liquid(body))
     link = autolink(post.source_url)
     if link:
         parts.append(link)

@@ -7,7 +7,8 @@ import logging
 from pathlib import Path
 
 from newsmirror.archive.atomic import atomic_write_text
-from newsmirror.archive.paths import category_path, post_path
+from newsmirror.archive.feedpage import render_feed_page
+from newsmirror.archive.paths import category_path, feed_path, post_path
 from newsmirror.archive.post import PostContent, render_category_page, render_post
 
 logger = logging.getLogger(__name__)
@@ -40,12 +41,14 @@ class ArchiveWriter:
         return path, result
 
     def ensure_category_page(self, slug: str, title: str) -> WriteResult:
-        """Write ``category/<slug>.html`` unless it already says exactly this."""
+        """Write ``category/<slug>.html`` and its feed page ``feeds/<slug>.xml``
+        unless they already say exactly this; the result is the category page's."""
         if self._category_pages.get(slug) == title:
             return WriteResult.UNCHANGED
         result = self._write_if_changed(
             category_path(self.root, slug), render_category_page(slug, title)
         )
+        self._write_if_changed(feed_path(self.root, slug), render_feed_page(slug, title))
         self._category_pages[slug] = title
         return result
 

@@ -9,14 +9,24 @@ from urllib.parse import urlencode
 
 import scrapy
 from scrapy.http import Response
+from scrapy.spidermiddlewares.httperror import HttpError
+from scrapy.utils.response import response_status_message
+from twisted.python.failure import Failure
 
+from newsmirror import signals
 from newsmirror.config import UpstreamBases, upstream_bases
 from newsmirror.items import LIST_FLASH, LIST_MARKET, LIST_MEDIA, Article
+from newsmirror.sources import answers
 from newsmirror.sources import eastmoney as source
+from newsmirror.summary import listed_in_report
 
 ALL_LISTS = (LIST_MEDIA, LIST_FLASH, LIST_MARKET)
 ALL_MARKETS = ("37", "38", "39")
 LIST_TYPES = {LIST_MEDIA: "45", LIST_FLASH: "102"}
+#: ``meta`` key naming the endpoint a request is for (read by ``response_problem``).
+ENDPOINT = "newsmirror_endpoint"
+#: Longest reason kept for a failure (exception texts can be long).
+MAX_REASON = 200
 
 
 def _split_arg(value: str | Iterable[str] | None, default: Iterable[str]) -> list[str]:
@@ -24,6 +34,21 @@ def _split_arg(value: str | Iterable[str] | None, default: Iterable[str]) -> lis
         return list(default)
     parts = value.split(",") if isinstance(value, str) else list(value)
     return [p.strip() for p in parts if p.strip()]
+
+
+def failure_reason(failure: Failure) -> str:
+    """A short reason for a failed request: the status line, else the exception."""
+    exc = failure.value
+    if isinstance(exc, HttpError):
+        return response_status_message(exc.response.status)
+    text = str(exc)
+    return f"{type(exc).__name__}: {text}"[:MAX_REASON] if text else type(exc).__name__
+
+
+def item_bytes(item: Article) -> int:
+    """The size of an item's text, UTF-8 encoded (bounded by ``ITEM_MAX_BYTES``)."""
+    texts = (value for value in vars(item).values() if isinstance(value, str))
+    return sum(len(text.encode("utf-8")) for text in texts)
 
 
 def share_url(share_base: str, info_code: str) -> str:
@@ -35,7 +60,11 @@ class EastmoneySpider(scrapy.Spider):
     """Archive every article of the Eastmoney media, flash and market lists.
 
     Arguments: ``-a lists=media,flash,market`` and ``-a markets=37,38,39`` narrow the
-    crawl (default: all of them).
+    crawl (default: all of them). ``-a refresh=1`` fetches articles already archived
+    again (``newsmirror.incremental`` skips them otherwise: every text request carries
+    ``meta["newsmirror_code"]``).
+
+    Hook for ``newsmirror.retry.BackoffRetryMiddleware``: :meth:`response_problem`.
     """
 
     name = "eastmoney"
@@ -60,6 +89,9 @@ class EastmoneySpider(scrapy.Spider):
             raise ValueError(f"market types are numbers, got {', '.join(bad_markets)}")
         #: Archive codes requested in this run: a code listed twice is fetched once.
         self._requested: set[str] = set()
+        #: Records each list had, in the previous run's report and then in this run:
+        #: a list that had records and comes back empty is unusable, not empty.
+        self._list_sizes: dict[str, int] = {}
 
     @property
     def bases(self) -> UpstreamBases:
@@ -88,35 +120,85 @@ class EastmoneySpider(scrapy.Spider):
             callback=self.parse_list,
             errback=self.list_failed,
             cb_kwargs={"list_kind": kind},
-            meta={"newsmirror_list": list_name},
+            meta={"newsmirror_list": list_name, "newsmirror_kind": kind, ENDPOINT: "list"},
             dont_filter=True,
             priority=10,
         )
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
+        self._list_sizes.update(listed_in_report(self.settings.get("SUMMARY_FILE")))
         for request in self.list_requests():
+            list_name = request.meta["newsmirror_list"]
+            self.crawler.stats.inc_value(f"newsmirror/list/{list_name}/requested")
             yield request
 
+    def response_problem(self, request: scrapy.Request, response: Response) -> str:
+        """Why a 2xx answer is not what its endpoint serves ("" when it is): the
+        middleware retries such answers. Any empty list is retried here (a rolling
+        news list is never empty for long); :meth:`parse_list` decides what an empty
+        list finally means. An empty text is retried, except for flash news."""
+        endpoint = request.meta.get(ENDPOINT)
+        content_type = response.headers.get("Content-Type")
+        kind = request.meta.get("newsmirror_kind", "")
+        try:
+            if endpoint == "list":
+                answers.read_list(response.body, content_type, kind, expect_records=True)
+            elif endpoint == "text":
+                # A flash article may be its digest alone: an empty text is no fault.
+                allow_empty = kind == LIST_FLASH
+                answers.read_text(response.body, content_type, kind, allow_empty=allow_empty)
+        except answers.UnusableAnswer as exc:
+            return exc.kind
+        return ""
+
     def parse_list(self, response: Response, list_kind: str) -> Iterable[scrapy.Request]:
-        """Parse a list response and request the text of every article on it."""
+        """Parse a list response and request the text of every article on it.
+
+        @fixture
+        @cb_kwargs {"list_kind": "media"}
+        @returns requests 1
+        """
         list_name = response.meta.get("newsmirror_list", list_kind)
         stats = self.crawler.stats
+        had_records = self._list_sizes.get(list_name, 0) > 0
         try:
-            entries, rejected = source.parse_list(source.load_json(response.text), list_kind)
-        except (source.UpstreamFormatError, AttributeError) as exc:
+            entries, rejected = answers.read_list(
+                response.body,
+                response.headers.get("Content-Type"),
+                list_kind,
+                expect_records=had_records,
+            )
+        except answers.UnusableAnswer as exc:
             self.logger.error("list %s at %s is unusable: %s", list_name, response.url, exc)
-            stats.inc_value(f"newsmirror/list/{list_name}/failed")
+            self.fail_list(list_name, f"unusable answer: {exc}")
             return
+        limit = max(self.settings.getint("LIST_COUNT", 100), 0)
+        if len(entries) > limit:
+            self.logger.warning(
+                "list %s: %d records for %d asked; keeping the first %d",
+                list_name, len(entries), limit, limit,
+            )
+            entries = entries[:limit]
+        if not entries and not rejected:
+            self.logger.warning("list %s is empty (and had no records before)", list_name)
+        self._list_sizes[list_name] = len(entries)
         stats.inc_value(f"newsmirror/list/{list_name}/ok")
         stats.inc_value(f"newsmirror/list/{list_name}/listed", len(entries))
         for bad in rejected:
             self.logger.warning("list %s: skipped record %s: %s", list_name, bad.code, bad.reason)
             stats.inc_value(f"newsmirror/list/{list_name}/rejected")
+            self.crawler.signals.send_catch_log(
+                signals.article_skipped,
+                code=bad.code,
+                list_name=list_name,
+                reason=f"record rejected: {bad.reason}",
+            )
         for entry in entries:
             if entry.code in self._requested:
                 stats.inc_value("newsmirror/spider/duplicate_in_run")
                 continue
             self._requested.add(entry.code)
+            stats.inc_value("newsmirror/article/requested")
             yield self.text_request(entry, list_name)
 
     def text_request(self, entry: source.ListEntry, list_name: str) -> scrapy.Request:
@@ -126,22 +208,43 @@ class EastmoneySpider(scrapy.Spider):
             callback=self.parse_text,
             errback=self.text_failed,
             cb_kwargs={"entry": entry},
-            meta={"newsmirror_list": list_name, "newsmirror_code": entry.code},
+            meta={
+                "newsmirror_list": list_name,
+                "newsmirror_code": entry.code,
+                "newsmirror_kind": entry.list_kind,
+                ENDPOINT: "text",
+            },
             # Flash and media posts of one story share an infoCode but are two posts.
             dont_filter=True,
         )
 
     # -- extraction --------------------------------------------------------------------
     def parse_text(self, response: Response, entry: source.ListEntry) -> Iterable[Article]:
+        list_name = response.meta.get("newsmirror_list", entry.list_kind)
         try:
-            body = source.parse_text(source.load_json(response.text), entry.list_kind)
-        except (source.UpstreamFormatError, AttributeError) as exc:
+            body = answers.read_text(
+                response.body,
+                response.headers.get("Content-Type"),
+                entry.list_kind,
+                allow_empty=True,
+            )
+        except answers.UnusableAnswer as exc:
             self.logger.error(
                 "article %s: text at %s is unusable: %s", entry.code, response.url, exc
             )
-            self.crawler.stats.inc_value("newsmirror/article/failed")
+            self.fail_article(entry.code, list_name, f"unusable text: {exc}"[:MAX_REASON])
             return
-        yield self.article(entry, body, response.meta.get("newsmirror_list", entry.list_kind))
+        item = self.article(entry, body, list_name)
+        size, limit = item_bytes(item), self.settings.getint("ITEM_MAX_BYTES", 0)
+        if limit and size > limit:
+            reason = f"too large: {size} bytes, ITEM_MAX_BYTES is {limit}"
+            self.logger.warning("article %s: skipped, %s", entry.code, reason)
+            self.crawler.stats.inc_value("newsmirror/spider/dropped/too_large")
+            self.crawler.signals.send_catch_log(
+                signals.article_skipped, code=entry.code, list_name=list_name, reason=reason
+            )
+            return
+        yield item
 
     def article(self, entry: source.ListEntry, body_html: str, list_name: str) -> Article:
         """The item for one listed article and its text."""
@@ -164,13 +267,29 @@ class EastmoneySpider(scrapy.Spider):
         )
 
     # -- failures ------------------------------------------------------------------------
-    def list_failed(self, failure: Any) -> None:
-        request = failure.request
+    def list_failed(self, failure: Failure) -> None:
+        request = failure.request  # type: ignore[attr-defined]
         list_name = request.meta.get("newsmirror_list", "?")
-        self.logger.error("list %s could not be fetched: %s", list_name, failure.value)
-        self.crawler.stats.inc_value(f"newsmirror/list/{list_name}/failed")
+        reason = failure_reason(failure)
+        self.logger.error("list %s could not be fetched: %s", list_name, reason)
+        self.fail_list(list_name, reason)
 
-    def text_failed(self, failure: Any) -> None:
-        code = failure.request.meta.get("newsmirror_code", "?")
-        self.logger.error("article %s: text could not be fetched: %s", code, failure.value)
+    def text_failed(self, failure: Failure) -> None:
+        meta = failure.request.meta  # type: ignore[attr-defined]
+        code = meta.get("newsmirror_code", "?")
+        reason = failure_reason(failure)
+        self.logger.error("article %s: text could not be fetched: %s", code, reason)
+        self.fail_article(code, meta.get("newsmirror_list", "?"), reason)
+
+    def fail_list(self, list_name: str, reason: str) -> None:
+        """Count and report a list that could not be used at all."""
+        self.crawler.stats.inc_value(f"newsmirror/list/{list_name}/failed")
+        self.crawler.signals.send_catch_log(signals.list_failed, list_name=list_name, reason=reason)
+
+    def fail_article(self, code: str, list_name: str, reason: str) -> None:
+        """Count and report an article whose text could not be had."""
         self.crawler.stats.inc_value("newsmirror/article/failed")
+        self.crawler.stats.inc_value(f"newsmirror/list/{list_name}/failed_articles")
+        self.crawler.signals.send_catch_log(
+            signals.article_failed, code=code, list_name=list_name, reason=reason
+        )
