@@ -60,7 +60,11 @@ def test_codes_urls_and_a_file_become_share_requests(
     assert [r.url for r in requests] == [
         f"{LOCAL}/html_News/NewsShare.html?infoCode=NW{n}" for n in (1, 2, 3)
     ]
-    assert requests[0].meta == {"newsmirror_list": "share", "newsmirror_code": "NW1"}
+    assert requests[0].meta == {
+        "newsmirror_list": "share",
+        "newsmirror_code": "NW1",
+        "newsmirror_endpoint": "share",
+    }
     assert "skipped input 'http://elsewhere.test/x?infoCode=NW4': not a share page" in caplog.text
     assert crawl.stats["newsmirror/list/share/listed"] == 3
     assert crawl.stats["newsmirror/list/share/rejected"] == 1
@@ -76,7 +80,11 @@ def test_share_page_then_text_api_reproduce_the_reference_post(tmp_path: Path) -
     (share,) = crawl.spider.share_requests()
     (text,) = crawl.call(share, shared(), headers=HTML)
     assert text.url == f"{LOCAL}/NewsData/GetNewsText.do?id={CODE}"
-    assert text.meta == {"newsmirror_list": "share", "newsmirror_code": CODE}
+    assert text.meta == {
+        "newsmirror_list": "share",
+        "newsmirror_code": CODE,
+        "newsmirror_endpoint": "text",
+    }
     stored = (FIXTURES / "eastmoney" / "text_reference.json").read_text(encoding="utf-8")
     (item,) = crawl.call(text, stored)
     assert isinstance(item, Article) and item.list_kind == "share"

@@ -71,6 +71,7 @@ def test_the_feed_yields_one_request_per_article_on_the_site(tmp_path: Path) -> 
     assert requests[0].meta == {
         "newsmirror_list": "caijingdaily",
         "newsmirror_code": "CJRB20240208101120",
+        "newsmirror_endpoint": "article",
     }
     # the video page and the partner site's link are not articles of this publisher
     assert crawl.stats["newsmirror/list/caijingdaily/ignored"] == 2

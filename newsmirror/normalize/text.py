@@ -3,8 +3,9 @@
 NFKC would fold the Chinese punctuation ``，：（）`` to ASCII; these functions keep
 it as published and only touch what is invisible, ambiguous or indentation:
 
-- NFC; zero-width characters, BOMs, bidi controls, soft hyphens and C0/C1 control
-  characters removed (a zero-width joiner inside an emoji sequence is kept);
+- NFC; zero-width characters, BOMs, bidi controls, soft hyphens, C0/C1 control
+  characters, lone surrogates and noncharacters removed (a zero-width joiner inside an
+  emoji sequence is kept);
 - NBSP and the other Unicode spaces become U+0020;
 - whitespace runs collapse to one space, and vanish where a line break joins two CJK
   characters (a wrap, not a word gap) or where they hold a full-width indent ``　　``;
@@ -37,8 +38,12 @@ _STRAY_ZWJ = re.compile(
     rf"(?<![{_PICTOGRAPH}\ufe0f\U0001f3fb-\U0001f3ff])\u200d|\u200d(?![{_PICTOGRAPH}])"
 )
 #: C0/C1 control characters except the ones treated as whitespace (TAB, LF, VT, FF,
-#: CR, NEL).
-_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f]")
+#: CR, NEL); lone surrogates (JSON's ``"\ud800"`` decodes to one; UTF-8 cannot encode
+#: it, so no file can hold it); the noncharacters U+FDD0-U+FDEF, U+FFFE and U+FFFF
+#: (neither XML, hence the Atom feeds, nor YAML may hold the last two).
+_CONTROL = re.compile(
+    r"[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff]"
+)
 #: Spaces that are not U+0020 (NBSP, en/em/thin/hair spaces …), except the
 #: ideographic space U+3000, which CJK typography uses on purpose.
 _ODD_SPACES = re.compile(r"[\u00a0\u1680\u2000-\u200a\u202f\u205f]")

@@ -16,19 +16,28 @@ from scrapy.http import Response, TextResponse
 
 from newsmirror.config import publisher_base
 from newsmirror.items import LIST_PUBLISHER, Article
-from newsmirror.sources.base import Publisher
-from newsmirror.sources.discovery import discover
+from newsmirror.sources import pages
+from newsmirror.sources.base import PageFields, Publisher
+from newsmirror.sources.discovery import Discovered, discover
 from newsmirror.sources.publishers import all_publishers
-from newsmirror.spiders._failures import deliberately_ignored
+from newsmirror.spiders._failures import FailureReports, deliberately_ignored, failure_reason
+
+#: ``meta`` key naming what a request is for (read by ``response_problem``).
+ENDPOINT = "newsmirror_endpoint"
+INDEX = "index"
+ARTICLE = "article"
 
 
-class PublisherSpider(scrapy.Spider):
+class PublisherSpider(FailureReports, scrapy.Spider):
     """Archive the articles a publisher lists in its index documents.
 
     The publisher's base URL is ``PUBLISHER_BASES[name]``, else
     ``PUBLISHER_BASE/publisher/<name>``, else the real site. Links off that base, or
     whose path is not an article path, are ignored; the publisher's ``entry_filter``
     hook sees the rest.
+
+    Hook for ``newsmirror.retry.BackoffRetryMiddleware``: :meth:`response_problem`.
+    Every index or article that does not make it is reported to the run summary.
     """
 
     publisher: ClassVar[type[Publisher]]
@@ -54,7 +63,7 @@ class PublisherSpider(scrapy.Spider):
             url,
             callback=self.parse_index,
             errback=self.index_failed,
-            meta={"newsmirror_list": self.name},
+            meta={"newsmirror_list": self.name, ENDPOINT: INDEX},
             dont_filter=True,
             priority=10,
         )
@@ -63,6 +72,45 @@ class PublisherSpider(scrapy.Spider):
         for request in self.index_requests():
             yield request
 
+    # -- answers that are not what was asked for ----------------------------------------
+    def response_problem(self, request: scrapy.Request, response: Response) -> str:
+        """Why a 2xx answer is not what was asked for ("" when it is); the middleware
+        retries such answers. An index must be an HTML or XML document with links in
+        it; an article page must hold a title, a publication time and a body (a
+        gateway's error page or a blank page does not). Other requests (robots.txt)
+        are not judged."""
+        endpoint = request.meta.get(ENDPOINT)
+        if endpoint == INDEX:
+            return self.index_problem(response)
+        if endpoint == ARTICLE:
+            return self.article_problem(response)
+        return ""
+
+    def index_problem(self, response: Response) -> str:
+        """What makes an answer unusable as an index document ("" when nothing)."""
+        if not isinstance(response, TextResponse):
+            return pages.NOT_TEXT
+        if pages.markup_problem(response.text):
+            return pages.NOT_MARKUP
+        found = self.discover(response)
+        return "" if found.entries or found.indexes else pages.NO_LINKS
+
+    def article_problem(self, response: Response, fields: PageFields | None = None) -> str:
+        """What makes an answer unusable as an article page ("" when nothing);
+        ``fields``: the page's, when already read."""
+        if not isinstance(response, TextResponse):
+            return pages.NOT_TEXT
+        return pages.markup_problem(response.text) or pages.article_problem(
+            fields or self.page_fields(response), need_body=True
+        )
+
+    def discover(self, response: TextResponse) -> Discovered:
+        return discover(response.text, response.url, self.publisher.link_queries)
+
+    def page_fields(self, response: TextResponse) -> PageFields:
+        return self.publisher.page(response.text, response.url).fields()
+
+    # -- discovery, continued --------------------------------------------------------------
     def parse_index(self, response: Response) -> Iterable[scrapy.Request]:
         """Read a feed, sitemap, sitemap index or list page; request each new article.
 
@@ -70,11 +118,14 @@ class PublisherSpider(scrapy.Spider):
         @returns requests 1
         """
         stats = self.crawler.stats
-        if not isinstance(response, TextResponse):
-            self.logger.error("%s: index %s is not text", self.name, response.url)
-            stats.inc_value(f"newsmirror/list/{self.name}/failed")
+        if not isinstance(response, TextResponse) or pages.markup_problem(response.text):
+            problem = self.index_problem(response)
+            self.logger.error("%s: index %s is unusable: %s", self.name, response.url, problem)
+            self.fail_list(self.name, f"unusable index {response.url}: {problem}")
             return
-        found = discover(response.text, response.url, self.publisher.link_queries)
+        found = self.discover(response)
+        if not found.entries and not found.indexes:  # even after retries: may be so
+            self.logger.warning("%s: index %s has no links", self.name, response.url)
         stats.inc_value(f"newsmirror/list/{self.name}/ok")
         for child in found.indexes:
             if self.publisher.relative_path(child, self.base) is not None:
@@ -92,17 +143,19 @@ class PublisherSpider(scrapy.Spider):
             if not code:
                 self.logger.warning("%s: no archive code for %s", self.name, entry.url)
                 stats.inc_value(f"newsmirror/list/{self.name}/rejected")
+                self.skip_article("?", self.name, f"no archive code for {entry.url}")
                 continue
             if code in self._requested:
                 stats.inc_value("newsmirror/spider/duplicate_in_run")
                 continue
             self._requested.add(code)
             stats.inc_value(f"newsmirror/list/{self.name}/listed")
+            stats.inc_value("newsmirror/article/requested")
             yield scrapy.Request(
                 entry.url,
                 callback=self.parse_article,
                 errback=self.article_failed,
-                meta={"newsmirror_list": self.name, "newsmirror_code": code},
+                meta={"newsmirror_list": self.name, "newsmirror_code": code, ENDPOINT: ARTICLE},
             )
 
     # -- extraction --------------------------------------------------------------------
@@ -116,12 +169,13 @@ class PublisherSpider(scrapy.Spider):
         code = response.meta.get("newsmirror_code") or self.publisher.code_for(
             self.publisher.relative_path(response.url, self.base) or ""
         )
-        if not isinstance(response, TextResponse):
-            self.logger.error("article %s: %s is not text", code, response.url)
-            self.crawler.stats.inc_value("newsmirror/article/failed")
+        fields = self.page_fields(response) if isinstance(response, TextResponse) else None
+        problem = self.article_problem(response, fields)
+        if problem or fields is None:
+            self.logger.error("article %s: %s is unusable: %s", code, response.url, problem)
+            self.fail_article(code, self.name, f"unusable article page: {problem}")
             return
-        fields = self.publisher.page(response.text, response.url).fields()
-        yield Article(
+        item = Article(
             code=code,
             list_kind=LIST_PUBLISHER,
             list_name=self.name,
@@ -134,23 +188,25 @@ class PublisherSpider(scrapy.Spider):
             aggregator="",
             fetched_at=datetime.now(UTC),
         )
+        if not self.too_large(item):
+            yield item
 
     # -- failures ------------------------------------------------------------------------
     def index_failed(self, failure: Any) -> None:
-        self.logger.error(
-            "%s: index %s could not be fetched: %s", self.name, failure.request.url, failure.value
-        )
-        self.crawler.stats.inc_value(f"newsmirror/list/{self.name}/failed")
+        url, reason = failure.request.url, failure_reason(failure)
+        self.logger.error("%s: index %s could not be fetched: %s", self.name, url, reason)
+        self.fail_list(self.name, f"index {url}: {reason}")
 
     def article_failed(self, failure: Any) -> None:
         code = failure.request.meta.get("newsmirror_code", "?")
         if deliberately_ignored(failure):  # deliberately not fetched (e.g. already archived)
             self.logger.debug("article %s: request ignored", code)
             return
+        reason = failure_reason(failure)
         self.logger.error(
-            "article %s: %s could not be fetched: %s", code, failure.request.url, failure.value
+            "article %s: %s could not be fetched: %s", code, failure.request.url, reason
         )
-        self.crawler.stats.inc_value("newsmirror/article/failed")
+        self.fail_article(code, self.name, reason)
 
 
 def spider_for(publisher: type[Publisher]) -> type[PublisherSpider]:
