@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 from scrapy.settings import BaseSettings
@@ -40,6 +41,14 @@ def upstream_bases(settings: BaseSettings) -> UpstreamBases:
         text=pick("UPSTREAM_TEXT_BASE"),
         share=pick("UPSTREAM_SHARE_BASE"),
     )
+
+
+def contracts_running() -> bool:
+    """Whether ``scrapy check`` is running spider contracts in this process (Scrapy
+    sets ``SCRAPY_CHECK`` while it does). Such runs answer from stored responses
+    (``newsmirror.contracts``) and are dry: nothing opens, locks, reads or writes the
+    archive, and no run report is written."""
+    return bool(os.environ.get("SCRAPY_CHECK"))
 
 
 def publisher_base(settings: BaseSettings, name: str, default: str) -> str:

@@ -19,7 +19,6 @@ Both contracts are registered in ``SPIDER_CONTRACTS`` (settings.py).
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Callable
 from typing import Any, Self
 
@@ -29,6 +28,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import ContractFail, NotConfigured
 from scrapy.http import HtmlResponse, Request, Response
 
+from newsmirror.config import contracts_running
 from newsmirror.testing.source_fixtures import cached_fixture
 
 logger = logging.getLogger(__name__)
@@ -73,7 +73,7 @@ class StoredResponseMiddleware:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        if not os.environ.get("SCRAPY_CHECK"):
+        if not contracts_running():
             raise NotConfigured("stored responses answer requests only under `scrapy check`")
         return cls(crawler)
 

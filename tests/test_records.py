@@ -14,7 +14,7 @@ from jsonschema import Draft202012Validator
 from newsmirror.archive.reader import content_hash
 from newsmirror.archive.records import RECORD_FIELDS, iso_published
 from newsmirror.exporters import ArticleJsonExporter, ArticleJsonLinesExporter, record_for
-from newsmirror.items import LIST_FLASH, LIST_MEDIA, Article
+from newsmirror.items import LIST_FLASH, LIST_MEDIA, LIST_PUBLISHER, Article
 from newsmirror.testing.offline import project_settings_dict
 
 SCHEMA_PATH = Path(__file__).resolve().parent.parent / "docs" / "items.schema.json"
@@ -69,6 +69,7 @@ def test_record_of_a_media_article(validator: Draft202012Validator) -> None:
             "<p>正文&amp;更多</p><!-- note --><script>x()</script><p>第二段</p>",
             "",
         ),
+        "digest": "",
     }
     validator.validate(record)
 
@@ -90,8 +91,45 @@ def test_record_of_a_flash_article(validator: Draft202012Validator) -> None:
     assert record["outlet"] is None
     assert record["original_url"] == "http://finance.eastmoney.com/a/202205262391921712.html"
     assert record["body_html"] == record["body_text"] == ""
+    assert record["digest"] == "摘要（上海证券报）"  # the text of a digest-only flash item
     assert record["content_hash"] == content_hash(record["title"], "", "摘要（上海证券报）")
     assert record["content_hash"] != record_for(article(list_kind=LIST_FLASH))["content_hash"]
+    validator.validate(record)
+
+
+def test_record_of_an_article_archived_from_its_publisher(
+    validator: Draft202012Validator,
+) -> None:
+    url = "https://www.cjrb.example/news/2024/02/06/100587.html"
+    record = record_for(
+        article(
+            code="CJRB20240206100587",
+            list_kind=LIST_PUBLISHER,
+            aggregator="",
+            source_name="财经日报",
+            source_url=url,
+            original_url=url,
+        )
+    )
+    assert (record["aggregator"], record["list_kind"]) == (None, "publisher")
+    assert record["source_url"] == record["original_url"] == url
+    validator.validate(record)
+
+
+def test_unknown_outlet_is_null_even_when_named_so() -> None:
+    # Articles that name no outlet go to the category 未知来源 (whose name the index
+    # then records as their source): the record says null either way.
+    assert record_for(article(source_name="未知来源"))["outlet"] is None
+    assert record_for(article(source_name=""))["outlet"] is None
+
+
+def test_values_take_the_form_the_post_holds(validator: Draft202012Validator) -> None:
+    record = record_for(
+        article(source_url="HTTP://h/路径 x?q=<1>", body_html=" <p>{{ site }}</p> ")
+    )
+    assert record["source_url"] == "http://h/%E8%B7%AF%E5%BE%84%20x?q=%3C1%3E"  # as cited
+    assert record["body_html"] == "<p>&#123;{ site }}</p>"  # Liquid-escaped, as written
+    assert record["body_text"] == "{{ site }}"
     validator.validate(record)
 
 
@@ -126,6 +164,8 @@ def test_schema_rejects_what_a_record_never_holds(validator: Draft202012Validato
         {"list_kind": "other"},
         {"extra": 1},
         {"outlet": ""},
+        {"aggregator": ""},
+        {"digest": None},
     ):
         assert not validator.is_valid({**good, **change}), change
     incomplete = dict(good)

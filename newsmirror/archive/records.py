@@ -2,8 +2,10 @@
 ``docs/items.schema.json`` (prose in ``docs/feeds.md``).
 
 The same :func:`article_record` serves a crawl's feed export (``-O items.jsonl``, via
-``newsmirror.exporters``) and an export of an existing archive, so both emit
-identical records for the same article.
+``newsmirror.exporters``) and an export of an existing archive (``newsmirror export``,
+:mod:`newsmirror.archive.export`), so both emit identical records for the same
+article: every value is the one the post holds (or the index records), in the form
+the post holds it.
 """
 
 from __future__ import annotations
@@ -11,9 +13,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TypedDict
 
+from newsmirror.archive.paths import is_safe_slug
+from newsmirror.archive.post import autolink
 from newsmirror.archive.reader import content_hash
+from newsmirror.items import EASTMONEY_LIST_KINDS, LIST_PUBLISHER, UNKNOWN_SOURCE
+from newsmirror.normalize.codes import is_valid_code
 from newsmirror.normalize.dates import SHANGHAI
 from newsmirror.normalize.html_text import html_to_text
+from newsmirror.normalize.liquid import escape_liquid
 
 
 class ArticleRecord(TypedDict):
@@ -23,7 +30,7 @@ class ArticleRecord(TypedDict):
     title: str
     published: str
     outlet: str | None
-    aggregator: str
+    aggregator: str | None
     original_url: str | None
     category: str
     tags: list[str]
@@ -32,10 +39,13 @@ class ArticleRecord(TypedDict):
     source_url: str | None
     list_kind: str
     content_hash: str
+    digest: str
 
 
 #: The record's keys in the order they are written.
 RECORD_FIELDS: tuple[str, ...] = tuple(ArticleRecord.__annotations__)
+#: The schema's ``list_kind`` values.
+LIST_KINDS = EASTMONEY_LIST_KINDS | {LIST_PUBLISHER}
 
 
 def iso_published(published: datetime) -> str:
@@ -49,6 +59,13 @@ def http_url(url: str) -> str | None:
     """``url`` when it is an http(s) URL, else ``None`` (never an empty string)."""
     text = url.strip()
     return text if text.lower().startswith(("http://", "https://")) else None
+
+
+def cited_url(url: str) -> str | None:
+    """The link a post cites for ``url`` (percent-encoded as the post writes it, see
+    :func:`newsmirror.archive.post.autolink`), or ``None`` when it cites none."""
+    link = autolink(url)
+    return link[1:-1] if link else None
 
 
 def article_record(
@@ -66,26 +83,51 @@ def article_record(
     source_url: str,
     list_kind: str,
 ) -> ArticleRecord:
-    """The record of one normalised article (the values a post is written from).
+    """The record of one normalised article (the values a post is written from, or
+    read back from a post and the index).
 
-    ``digest`` (flash news) is not a field of its own: it enters ``content_hash``,
-    computed by the index's :func:`~newsmirror.archive.reader.content_hash` so the two
-    agree. ``body_html`` is stripped, as the post holds it. Empty ``outlet`` and
-    non-http(s) URLs become ``null``.
+    Each value is normalised to the form the post holds, so a post read back gives the
+    record its article gave: ``body_html`` stripped and Liquid-escaped (a no-op for
+    cleaned bodies), ``source_url`` as the post cites it. ``content_hash`` is the
+    index's (:func:`~newsmirror.archive.reader.content_hash`). An empty or unknown
+    (``未知来源``) ``outlet``, an empty ``aggregator`` (a publisher archived directly)
+    and non-http(s) URLs become ``null``.
     """
-    body_html = body_html.strip()
+    body_html = escape_liquid(body_html.strip())
     return ArticleRecord(
         code=code,
         title=title,
         published=iso_published(published),
-        outlet=outlet or None,
-        aggregator=aggregator,
+        outlet=outlet if outlet and outlet != UNKNOWN_SOURCE else None,
+        aggregator=aggregator or None,
         original_url=http_url(original_url),
         category=category,
         tags=list(tags),
         body_html=body_html,
         body_text=html_to_text(body_html),
-        source_url=http_url(source_url),
+        source_url=cited_url(source_url),
         list_kind=list_kind,
         content_hash=content_hash(title, body_html, digest),
+        digest=digest,
     )
+
+
+def record_problem(record: ArticleRecord) -> str:
+    """Why ``record`` breaks ``docs/items.schema.json`` ("" when it does not).
+
+    Checks what a post or an index line can get wrong (a crawl's record always
+    passes); the test suite validates records against the schema itself.
+    """
+    if not is_valid_code(record["code"]):
+        return f"invalid code {record['code']!r}"
+    if not record["title"]:
+        return "no title"
+    if not is_safe_slug(record["category"]):
+        return f"no usable category: {record['category']!r}"
+    if not all(record["tags"]):
+        return "an empty tag"
+    if not record["list_kind"]:
+        return "list kind not recorded in the index (a crawl with -a refresh=1 records it)"
+    if record["list_kind"] not in LIST_KINDS:
+        return f"unknown list kind {record['list_kind']!r}"
+    return ""

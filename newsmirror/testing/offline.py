@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from typing import Any
 
 import scrapy
+from scrapy.exceptions import NotConfigured
 from scrapy.http import Request, TextResponse
 from scrapy.utils.misc import build_from_crawler, load_object
 from scrapy.utils.test import get_crawler
@@ -41,11 +42,13 @@ class OfflineCrawl:
         self.spider = spidercls.from_crawler(self.crawler, **spider_kwargs)
         self.crawler.spider = self.spider
         order = self.crawler.settings.getdict("ITEM_PIPELINES")
-        self.pipelines = [
-            build_from_crawler(load_object(path), self.crawler)
-            for path, _ in sorted(order.items(), key=lambda kv: kv[1])
-            if kv_enabled(_)
-        ]
+        self.pipelines = []
+        for path, _ in sorted(order.items(), key=lambda kv: kv[1]):
+            if kv_enabled(_):
+                try:
+                    self.pipelines.append(build_from_crawler(load_object(path), self.crawler))
+                except NotConfigured:  # switched off, as Scrapy's pipeline manager skips it
+                    continue
         for pipeline in self.pipelines:
             if hasattr(pipeline, "open_spider"):
                 pipeline.open_spider()
