@@ -7,12 +7,13 @@ This is the full comparison ``newsmirror check`` reports; a normal run never doe
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from newsmirror.archive import reader
-from newsmirror.archive.index import ENTRY_KEYS, INDEX_NAME, load_index
-from newsmirror.archive.journal import JOURNAL_NAME
+from newsmirror.archive.index import ENTRY_KEYS, INDEX_NAME, IndexEntry, load_index
+from newsmirror.archive.journal import journal_files
 from newsmirror.archive.listing import find_temp_files, post_files
 from newsmirror.archive.paths import STATE_DIR
 
@@ -42,12 +43,16 @@ class Problem:
         return f"{self.kind}: {self.path}" + (f" ({self.detail})" if self.detail else "")
 
 
-def find_problems(root: Path) -> list[Problem]:
+def find_problems(
+    root: Path, *, read: Callable[[str], IndexEntry] | None = None
+) -> list[Problem]:
     """Every disagreement between ``root``'s index and its posts ([] when consistent).
 
     Post fields of each index line must equal what the post says (recorded fields are
     not compared); a post whose front matter cannot be read is reported, and its line
-    must be the file-name-only entry a rebuild makes.
+    must be the file-name-only entry a rebuild makes. ``read`` gives a post's entry
+    from its relative path (raising as :func:`reader.entry_from_text` does) when the
+    caller has read the posts already (``newsmirror check``); by default each is read.
     """
     problems: list[Problem] = []
     index_path = root / STATE_DIR / INDEX_NAME
@@ -60,8 +65,10 @@ def find_problems(root: Path) -> list[Problem]:
         problems += [Problem(INDEX_CONFLICT, code) for code in sorted(parsed.conflicting)]
         if parsed.unsorted:
             problems.append(Problem(INDEX_UNSORTED, INDEX_NAME))
-    if (root / STATE_DIR / JOURNAL_NAME).exists():
-        problems.append(Problem(JOURNAL, f"{STATE_DIR}/{JOURNAL_NAME}", "a run died or is running"))
+    problems += [
+        Problem(JOURNAL, f"{STATE_DIR}/{path.name}", "a run died or is running")
+        for path in journal_files(root / STATE_DIR)
+    ]
     problems += [Problem(TEMP_FILE, str(p.relative_to(root))) for p in find_temp_files(root)]
 
     listing = post_files(root)
@@ -74,7 +81,11 @@ def find_problems(root: Path) -> list[Problem]:
                 problems.append(Problem(NOT_INDEXED, file))
             continue
         try:
-            actual = reader.entry_from_text(file, (root / file).read_bytes().decode("utf-8"))
+            actual = (
+                read(file)
+                if read is not None
+                else reader.entry_from_text(file, (root / file).read_bytes().decode("utf-8"))
+            )
         except (reader.PostUnreadable, UnicodeDecodeError) as exc:
             problems.append(Problem(UNREADABLE, file, str(exc)[:200]))
             actual = reader.entry_from_name(file)

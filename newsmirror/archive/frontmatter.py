@@ -7,6 +7,8 @@ from typing import Any
 
 import yaml
 
+from newsmirror.archive.metaload import load_meta
+
 FENCE = "---"
 _WIDTH = 1 << 30  # never fold a scalar over several lines
 
@@ -63,7 +65,7 @@ def split_document(text: str) -> Document:
     raw_meta = text[len(FENCE) + 1 : end + 1]
     body = text[end + len(FENCE) + 2 :]
     try:
-        meta = yaml.safe_load(raw_meta)
+        meta = load_meta(raw_meta)  # yaml.safe_load, fast for the archive's own lines
     except yaml.YAMLError as exc:
         raise FrontMatterError(f"front matter is not valid YAML: {exc}") from None
     if not isinstance(meta, dict):
