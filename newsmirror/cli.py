@@ -1,8 +1,8 @@
 """The ``newsmirror`` command: tools around the Scrapy project.
 
 The crawl itself is ``scrapy crawl eastmoney`` (see the README); this command adds
-what Scrapy does not: a self-contained demo, and (in later issues) archive
-maintenance.
+what Scrapy does not: a self-contained demo, the site skeleton, the export of an
+existing archive's records, and archive maintenance (``check``, ``repair``).
 """
 
 from __future__ import annotations
@@ -12,6 +12,8 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+
+from newsmirror.maintenance import add_parsers as add_maintenance_parsers
 
 #: Exit codes shared by every sub-command.
 EXIT_OK = 0
@@ -92,6 +94,48 @@ def cmd_init_site(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    """Write an archive's article records (logic in newsmirror/archive/export.py).
+
+    Exit codes: 0 every post exported; 3 (``exitcodes.INCOMPLETE``) some posts could
+    not be, each named on standard error, the others exported; 2 no such folder; 1 the
+    output could not be written.
+    """
+    from newsmirror.archive.atomic import atomic_open
+    from newsmirror.archive.export import export_records, write_jsonl
+    from newsmirror.exitcodes import INCOMPLETE
+
+    root = Path(args.archive)
+    if not root.is_dir():
+        print(f"newsmirror export: {root} is not a folder", file=sys.stderr)
+        return EXIT_USAGE
+    problems = 0
+
+    def report(file: str, reason: str) -> None:
+        nonlocal problems
+        problems += 1
+        print(f"newsmirror export: {file}: not exported: {reason}", file=sys.stderr)
+
+    records = export_records(root, report)
+    try:
+        if args.output:
+            with atomic_open(Path(args.output)) as out:
+                count = write_jsonl(records, out)
+        else:
+            count = write_jsonl(records, sys.stdout.buffer)
+            sys.stdout.buffer.flush()
+    except BrokenPipeError:
+        # The reader went away (`| head`): no traceback, and no second error at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_FAILED
+    except OSError as exc:
+        print(f"newsmirror export: cannot write {args.output}: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    failed = f", {problems} post(s) not exported" if problems else ""
+    print(f"newsmirror export: {count} record(s){failed}", file=sys.stderr)
+    return INCOMPLETE if problems else EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="newsmirror", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -115,6 +159,24 @@ def build_parser() -> argparse.ArgumentParser:
     )
     site.set_defaults(func=cmd_init_site)
 
+    export = sub.add_parser(
+        "export",
+        help="write an archive's article records, as a crawl's -O items.jsonl (docs/feeds.md)",
+    )
+    export.add_argument("archive", help="the archive folder")
+    export.add_argument(
+        "--format",
+        choices=("jsonl", "jsonlines"),
+        default="jsonl",
+        help="JSON Lines, one record per post (the only format; default: %(default)s)",
+    )
+    export.add_argument(
+        "-o", "--output", help="write to this file (replaced atomically) instead of stdout"
+    )
+    export.set_defaults(func=cmd_export)
+
+    add_maintenance_parsers(sub)  # check, repair (newsmirror/maintenance.py)
+
     source = sub.add_parser(
         "new-source",
         help="write the module and fixture folder of a new publisher (docs/adding-a-source.md)",
@@ -123,7 +185,59 @@ def build_parser() -> argparse.ArgumentParser:
     source.add_argument("--outlet", default="", help="the outlet's name (its category)")
     source.add_argument("--base-url", default="", help="the publisher's site, e.g. https://…")
     source.set_defaults(func=cmd_new_source)
+
+    seed = sub.add_parser(
+        "seed",
+        help="seed a distributed run's frontier in Redis with a spider's start requests "
+        "(a backfill: lists, or codes/share URLs for newsshare)",
+    )
+    seed.add_argument("spider", help="the spider whose start requests seed the run")
+    seed.add_argument("--redis", help="the run's Redis server (default: the REDIS_URL setting)")
+    seed.add_argument(
+        "-a",
+        dest="spider_args",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="spider argument, as for scrapy crawl (-a from_file=codes.txt)",
+    )
+    seed.add_argument(
+        "-s",
+        dest="settings",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="setting, as for scrapy crawl (-s LIST_COUNT=500)",
+    )
+    seed.set_defaults(func=cmd_seed)
     return parser
+
+
+def cmd_seed(args: argparse.Namespace) -> int:
+    """Seed a distributed run (logic in newsmirror/distributed/seed.py)."""
+    from newsmirror.distributed.seed import parse_pairs, project_settings, seed_run
+
+    try:
+        overrides: dict[str, object] = dict(parse_pairs(args.settings, "-s"))
+        if args.redis:
+            overrides["REDIS_URL"] = args.redis
+        outcome = seed_run(
+            args.spider, project_settings(overrides), parse_pairs(args.spider_args, "-a")
+        )
+    except (KeyError, ValueError) as exc:
+        print(f"newsmirror seed: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    if not outcome.seeded:
+        print(
+            f"run {outcome.run_id} has a seed already: the {outcome.requests} request(s) "
+            f"were not used ({outcome.waiting} waiting in {outcome.frontier})"
+        )
+        return EXIT_FAILED
+    print(
+        f"run {outcome.run_id} seeded with {outcome.requests} request(s); "
+        f"{outcome.waiting} waiting in {outcome.frontier}"
+    )
+    return EXIT_OK
 
 
 def cmd_new_source(args: argparse.Namespace) -> int:

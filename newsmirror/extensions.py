@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Self
 
@@ -14,6 +15,7 @@ from twisted.python.failure import Failure
 
 from newsmirror import signals as nm_signals
 from newsmirror.archive.atomic import atomic_write_text
+from newsmirror.config import contracts_running
 from newsmirror.summary import FAILED, LIST_FAILED, SKIPPED, Problem, exit_code, summarize
 from newsmirror.summary import RunSummary as Summary
 
@@ -93,11 +95,19 @@ class RunSummary:
         return self.crawler.stats
 
     # -- the end -------------------------------------------------------------------------
+    def record(self) -> tuple[Mapping[str, Any], list[Problem]]:
+        """The stats and problems the summary covers: this crawl's (a distributed run's
+        worker summarises the whole run, ``newsmirror.distributed``)."""
+        return self._stats.get_stats(), self.problems
+
     def spider_closed(self, reason: str) -> None:
-        summary = self.summary = summarize(self._stats.get_stats(), self.problems, reason)
+        stats, problems = self.record()
+        summary = self.summary = summarize(stats, problems, reason)
         logger.info("newsmirror summary (%s):\n%s", reason, "\n".join(summary.lines()))
         path = self.crawler.settings.get("SUMMARY_FILE")
-        if path:
+        if path and contracts_running():
+            logger.info("scrapy check runs contracts: no run report written to %s", path)
+        elif path:
             code = exit_code(summary, max_failure_ratio=max_failure_ratio(self.crawler))
             report = json.dumps(summary.to_json(code), ensure_ascii=False, indent=2)
             atomic_write_text(

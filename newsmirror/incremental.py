@@ -1,7 +1,10 @@
 """Incremental crawls: one archive state per crawler, shared by the components.
 
 - :class:`ArchiveSession` holds the crawler's :class:`ArchiveState` (the archive's lock
-  and index), opened once and closed once (with rotation) whoever asks first.
+  and index), opened once and closed once (with rotation) whoever asks first. Under
+  ``scrapy check`` there is none: every component that needs it (these, the writer
+  pipeline) is ``NotConfigured``, so contract runs never lock, read or write the
+  archive (``scrapy check`` runs all spiders in one process; each would lock it).
 - :class:`ArchiveSessionExtension` opens it when the spider opens, before any request:
   when another run holds the archive, the spider closes at once with the reason
   ``newsmirror.exitcodes.REASON_LOCKED``.
@@ -27,6 +30,7 @@ from scrapy.spidermiddlewares.base import BaseSpiderMiddleware
 from newsmirror.archive.lock import ArchiveLocked
 from newsmirror.archive.rotation import rotate
 from newsmirror.archive.state import ArchiveState
+from newsmirror.config import contracts_running
 from newsmirror.exitcodes import LOCKED, REASON_LOCKED
 from newsmirror.normalize.dates import SHANGHAI
 
@@ -34,6 +38,10 @@ logger = logging.getLogger(__name__)
 
 #: The request meta key holding the archive code a request would fetch.
 CODE_META = "newsmirror_code"
+#: The request meta key of a list request that lists again (a distributed run's sweep,
+#: ``newsmirror.distributed``): the codes this process requested before are requested
+#: again (the run's claims still keep each one fetched once).
+RELIST_META = "newsmirror_relist"
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
 
@@ -57,6 +65,8 @@ class ArchiveSession:
     """The archive state of one crawl; get it with :meth:`of`."""
 
     def __init__(self, crawler: Crawler) -> None:
+        if contracts_running():
+            raise NotConfigured("scrapy check runs contracts: the archive is left alone")
         settings = crawler.settings
         root = settings.get("ARCHIVE_DIR")
         if not root:
@@ -74,7 +84,13 @@ class ArchiveSession:
         """The crawler's session, created on first use."""
         session = getattr(crawler, _SESSION_ATTR, None)
         if not isinstance(session, ArchiveSession):
-            session = cls(crawler)
+            if crawler.settings.get("REDIS_URL"):
+                # The workers of a distributed run share the archive.
+                from newsmirror.distributed.session import SharedArchiveSession
+
+                session = SharedArchiveSession(crawler)
+            else:
+                session = cls(crawler)
             setattr(crawler, _SESSION_ATTR, session)
         return session
 
@@ -106,13 +122,29 @@ class ArchiveSession:
         if self._state is None:
             if self._closed:
                 raise RuntimeError(f"the archive session of {self.root} is closed")
-            self._state = ArchiveState.open(self.root, fsync=self.fsync)
+            self._state = self.open_state()
             report = self._state.report
             self.set_stat("index/posts", report.posts)
             self.set_stat("index/read_at_start", report.posts_read)
             if report.repaired:
                 self.set_stat("index/repaired", 1)
         return self._state
+
+    def open_state(self) -> ArchiveState:
+        """Lock the archive and load its index (raises ``ArchiveLocked``)."""
+        return ArchiveState.open(self.root, fsync=self.fsync)
+
+    def is_archived(self, code: str) -> bool:
+        """Whether ``code`` is archived (a distributed run also asks Redis)."""
+        return code in self.state
+
+    def may_write(self, code: str) -> bool:
+        """Whether this crawl may write ``code`` now (a distributed run's worker: only
+        while it holds the code's claim)."""
+        return True
+
+    def written(self, code: str) -> None:
+        """``code`` was stored (a distributed run's worker commits its claim)."""
 
     def close(self) -> None:
         """Rotate old posts, fold the journal into the index, release the lock."""
@@ -173,7 +205,7 @@ class SkipArchivedMiddleware(BaseSpiderMiddleware):
         code = request.meta.get(CODE_META)
         if not code:
             return request
-        if self.session.refresh or code not in self.session.state:
+        if self.session.refresh or not self.session.is_archived(code):
             return request
         stats = self.crawler.stats
         assert stats is not None

@@ -20,6 +20,10 @@ LIST_PUBLISHER = "publisher"
 
 #: The syndication service every eastmoney-family article passes through.
 AGGREGATOR_EASTMONEY = "东方财富"
+#: List kinds of the eastmoney-family lists and share pages (aggregator 东方财富).
+EASTMONEY_LIST_KINDS = frozenset({LIST_MEDIA, LIST_FLASH, LIST_MARKET, LIST_SHARE})
+#: Outlet whose category holds articles that name none (the list, body and digest).
+UNKNOWN_SOURCE = "未知来源"
 
 
 @dataclass
@@ -69,3 +73,9 @@ class Article:
     category_title: str = ""
     #: Front-matter tags (the archive uses exactly one: the category title).
     tags: list[str] = field(default_factory=list)
+    #: Near-duplicate fingerprint of the normalised title and text
+    #: (:mod:`newsmirror.normalize.neardup`), recorded in the index.
+    fingerprint: str = ""
+    #: Code of the first copy of the same story when this article is a later copy
+    #: (recorded in the index; in the front matter with ``NEAR_DUPLICATE_POLICY=tag``).
+    near_duplicate_of: str = ""

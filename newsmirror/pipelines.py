@@ -14,16 +14,25 @@ from typing import Self
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem, NotConfigured
 
+from newsmirror import signals as nm_signals
 from newsmirror.archive.categories import read_category_pages
+from newsmirror.archive.neardup import (
+    NearDuplicatePolicy,
+    NearDuplicates,
+    Verdict,
+    check_settings,
+)
 from newsmirror.archive.post import PostContent
 from newsmirror.archive.store import ArchiveStore
 from newsmirror.archive.writer import ArchiveWriter
+from newsmirror.config import contracts_running
 from newsmirror.incremental import ArchiveSession
-from newsmirror.items import LIST_FLASH, Article
+from newsmirror.items import LIST_FLASH, UNKNOWN_SOURCE, Article
 from newsmirror.normalize.attribution import SourceOrigin, clean_original_url, resolve_source
 from newsmirror.normalize.codes import is_valid_code
 from newsmirror.normalize.dates import format_post_date, resolve_published
 from newsmirror.normalize.html import BodyCleaner
+from newsmirror.normalize.neardup import fingerprint, fingerprint_text
 from newsmirror.normalize.slugs import (
     FLASH_CATEGORY,
     FLASH_CATEGORY_TITLE,
@@ -36,9 +45,6 @@ from newsmirror.normalize.text import clean_name, clean_title
 from newsmirror.sources.eastmoney import digest_text
 
 logger = logging.getLogger(__name__)
-
-#: Outlet whose category holds articles that name none (the list, body and digest).
-UNKNOWN_SOURCE = "未知来源"
 
 
 class _Stage:
@@ -174,7 +180,8 @@ class AttributeSourcePipeline(_Stage):
             pins.update(parse_pins(Path(pins_file).read_text(encoding="utf-8")))
         pins.update(settings.getdict("CATEGORY_SLUG_PINS"))
         self.pins = {clean_name(k, **self.text_options): v for k, v in pins.items()}
-        self.archive_dir = settings.get("ARCHIVE_DIR") or ""
+        # Contract runs (scrapy check) do not read the archive: slugs as in a new one.
+        self.archive_dir = "" if contracts_running() else settings.get("ARCHIVE_DIR") or ""
         self.registry = SlugRegistry(pins=self.pins)  # validates the pins right away
 
     def open_spider(self) -> None:
@@ -247,6 +254,108 @@ class ValidateArticlePipeline(_Stage):
         return ""
 
 
+class DetectNearDuplicatesPipeline(_Stage):
+    """Find the archived copies of the same story on the normalised text
+    (``NEAR_DUPLICATE_THRESHOLD``, ``NEAR_DUPLICATE_MIN_CHARS``) and apply
+    ``NEAR_DUPLICATE_POLICY`` to the later copy: ``keep`` (the index links it to the
+    first copy), ``skip`` (not archived) or ``tag`` (its front matter names the first
+    copy). The first copy is the earliest published, then the smallest code, whatever
+    order the copies arrive in. Each decision is logged and counted
+    (``newsmirror/neardup/…``)."""
+
+    stage = "neardup"
+
+    def __init__(self, crawler: Crawler) -> None:
+        super().__init__(crawler)
+        settings = crawler.settings
+        self.policy = NearDuplicatePolicy.from_setting(settings.get("NEAR_DUPLICATE_POLICY"))
+        self.threshold = settings.getfloat("NEAR_DUPLICATE_THRESHOLD", 0.8)
+        self.min_chars = settings.getint("NEAR_DUPLICATE_MIN_CHARS", 150)
+        check_settings(self.threshold, self.min_chars)
+        self.session = ArchiveSession.of(crawler)
+        self._copies: NearDuplicates | None = None
+        #: Articles new to the archive in this run, code -> list name.
+        self.new_this_run: dict[str, str] = {}
+
+    @property
+    def copies(self) -> NearDuplicates:
+        """The archive's fingerprints, loaded when the first article needs them."""
+        if self._copies is None:
+            copies = NearDuplicates(
+                self.session.state, threshold=self.threshold, min_chars=self.min_chars
+            )
+            copies.load()
+            self.inc("filled", copies.filled)
+            self._copies = copies
+        return self._copies
+
+    def process_item(self, item: Article) -> Article:
+        assert item.published is not None, "ValidateArticlePipeline must run first"
+        text = fingerprint_text(item.title, item.body_html, item.digest)
+        item.fingerprint = str(fingerprint(text))
+        self.inc("fingerprinted")
+        verdict = self.copies.check(item.code, item.fingerprint, format_post_date(item.published))
+        self.inc("short" if verdict.short else "found" if verdict.found else "unique")
+        first = verdict.first or item.code
+        for code in verdict.relink:
+            self.settle(code, first)
+        archived = item.code in self.session.state
+        if verdict.first:
+            item.near_duplicate_of = verdict.first
+            self.later_copy(item, verdict, archived=archived)
+        self.copies.accept(item.code, item.fingerprint, item.near_duplicate_of)
+        if not archived:
+            self.new_this_run[item.code] = item.list_name or item.list_kind
+        return item
+
+    def later_copy(self, item: Article, verdict: Verdict, *, archived: bool) -> None:
+        """Log and count a later copy; drop it under ``skip`` (unless already archived:
+        an article fetched again is updated, never removed)."""
+        if self.policy is NearDuplicatePolicy.SKIP and not archived:
+            action = "skipped"
+        elif self.policy is NearDuplicatePolicy.TAG:
+            action = "archived, tagged"
+        else:
+            action = "archived, linked in the index"
+        logger.info(
+            "near-duplicate: %s is a later copy of %s (similarity %.2f with %s): %s",
+            item.code, verdict.first, verdict.similarity, verdict.matched, action,
+        )  # fmt: skip
+        if action == "skipped":
+            self.inc("dropped/near_duplicate")
+            raise DropItem(
+                f"article {item.code!r} ({item.list_kind}): near-duplicate of "
+                f"{verdict.first!r} (similarity {verdict.similarity:.2f})"
+            )
+        self.inc("tagged" if self.policy is NearDuplicatePolicy.TAG else "linked")
+
+    def settle(self, code: str, first: str) -> None:
+        """Archived article ``code`` turned out to be a later copy of ``first`` (which
+        arrived after it): link it, tag it, or — ``skip``, archived in this run — remove
+        it. A post archived by an earlier run is never removed."""
+        if self.policy is NearDuplicatePolicy.SKIP and code in self.new_this_run:
+            list_name = self.new_this_run.pop(code)
+            if self.copies.remove(code) is None:
+                return  # its write failed: nothing to take back
+            reason = f"near-duplicate of {first!r}, which was published first"
+            logger.info("near-duplicate: %s is a later copy of %s: removed", code, first)
+            self.inc("dropped/near_duplicate")
+            self.inc("replaced")
+            assert self.crawler.stats is not None
+            self.crawler.stats.inc_value("newsmirror/archive/created", -1)
+            self.crawler.stats.inc_value(f"newsmirror/archive/created/{list_name}", -1)
+            self.crawler.signals.send_catch_log(
+                nm_signals.article_skipped, code=code, list_name=list_name, reason=reason
+            )
+            return
+        shown = self.copies.relink(code, first, show=self.policy is NearDuplicatePolicy.TAG)
+        self.inc("relinked")
+        logger.info(
+            "near-duplicate: %s is a later copy of %s, which arrived after it: %s",
+            code, first, "tagged" if shown else "linked in the index",
+        )  # fmt: skip
+
+
 class WriteArchivePipeline(_Stage):
     """Render each article and write it into ``ARCHIVE_DIR``, keeping the archive's
     index in step (through the crawler's :class:`ArchiveSession`)."""
@@ -266,6 +375,9 @@ class WriteArchivePipeline(_Stage):
         )
         self.session = ArchiveSession.of(crawler)
         self._store: ArchiveStore | None = None
+        policy = NearDuplicatePolicy.from_setting(settings.get("NEAR_DUPLICATE_POLICY"))
+        #: Posts name the first copy of their story in their front matter.
+        self.show_near_duplicates = policy is NearDuplicatePolicy.TAG
 
     @property
     def store(self) -> ArchiveStore:
@@ -278,6 +390,11 @@ class WriteArchivePipeline(_Stage):
 
     def process_item(self, item: Article) -> Article:
         assert item.published is not None, "ValidateArticlePipeline must run first"
+        if not self.session.may_write(item.code):
+            self.inc("dropped/claimed_elsewhere")
+            raise DropItem(
+                f"article {item.code!r}: another worker of the distributed run archives it"
+            )
         post = PostContent(
             code=item.code,
             title=item.title,
@@ -288,8 +405,18 @@ class WriteArchivePipeline(_Stage):
             body_html=item.body_html,
             digest=item.digest,
             source_url=item.source_url,
+            near_duplicate_of=item.near_duplicate_of if self.show_near_duplicates else "",
         )
-        path, result = self.store.store(post, list_kind=item.list_kind, source=item.source_name)
+        path, result = self.store.store(
+            post,
+            list_kind=item.list_kind,
+            source=item.source_name,
+            fingerprint=item.fingerprint,
+            original_url=item.original_url,
+            aggregator=item.aggregator,
+            near_duplicate_of=item.near_duplicate_of,
+        )
+        self.session.written(item.code)
         self.inc(result.value)
         self.inc(f"{result.value}/{item.list_name or item.list_kind}")
         logger.debug("%s %s", result.value, path)

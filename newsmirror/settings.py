@@ -50,6 +50,18 @@ ARCHIVE_REFRESH = False
 #: old_post/ (0: never).
 ROTATE_KEEP_DAYS = 0
 
+# --- newsmirror: near-duplicates (newsmirror/normalize/neardup.py, archive/neardup.py) ---
+#: A later copy of a story already archived under another code: "keep" (archive it, the
+#: index links it to the first copy), "skip" (do not archive it) or "tag" (archive it with
+#: "near_duplicate_of: <first copy>" in its front matter). First copy: earliest published,
+#: then smallest code.
+NEAR_DUPLICATE_POLICY = "keep"
+#: Least estimated similarity (Jaccard of 4-character shingles, 0-1) of two copies.
+NEAR_DUPLICATE_THRESHOLD = 0.8
+#: Texts with fewer letters and digits (title and text together) are never declared
+#: near-duplicates: one-sentence flash items differing in a figure are different news.
+NEAR_DUPLICATE_MIN_CHARS = 150
+
 # --- newsmirror: category slugs (newsmirror/normalize/slugs.py) -----------------------
 #: Operator-pinned slugs, source name -> slug, for a wrong pinyin reading ({"重庆日报":
 #: "chongqingribao"}); these win over CATEGORY_SLUG_PINS_FILE.
@@ -127,6 +139,24 @@ PROGRESS_INTERVAL = 60
 #: `scrapy crawl` with exit codes for schedulers (newsmirror/commands/crawl.py).
 COMMANDS_MODULE = "newsmirror.commands"
 
+# --- newsmirror: distributed runs (newsmirror/distributed/) ------------------------------
+#: The Redis server of a distributed run (``redis://host:6379/0``). Every `scrapy crawl`
+#: given the same one is a worker of one run on one frontier; empty: one process.
+REDIS_URL = ""
+#: Prefix of the run's Redis keys (``<prefix>:<spider>:…``): one per archive when
+#: several archives share a Redis server.
+REDIS_KEY_PREFIX = "newsmirror"
+#: A worker stops once the frontier has been empty and every worker idle this long (s).
+REDIS_IDLE_TIMEOUT = 30.0
+#: A worker renews its lease every third of this (s); one that has not for this long
+#: is taken for dead: its codes go to others and the lists are swept again.
+REDIS_WORKER_LEASE = 30.0
+#: Seconds a worker waits for the archive while another prepares it (or a single run
+#: holds it) before giving up with exit code 4.
+REDIS_ARCHIVE_WAIT = 60.0
+# Switches the crawl to Redis when REDIS_URL is set (a no-op otherwise).
+ADDONS = {"newsmirror.distributed.addon.RedisAddon": 0}
+
 # --- processing -------------------------------------------------------------------------
 # Scrapy's default (100) caps items in flight per response; the list responses fan out
 # into many text requests, each yielding one item, so this does not limit us.
@@ -136,6 +166,7 @@ ITEM_PIPELINES = {
     "newsmirror.pipelines.ParsePublishedPipeline": 300,
     "newsmirror.pipelines.AttributeSourcePipeline": 400,
     "newsmirror.pipelines.ValidateArticlePipeline": 500,
+    "newsmirror.pipelines.DetectNearDuplicatesPipeline": 800,
     "newsmirror.pipelines.WriteArchivePipeline": 900,
 }
 

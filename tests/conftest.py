@@ -22,14 +22,18 @@ REFERENCE_POST = FIXTURES / "reference" / "000_99aae12f7f9f6289.txt"
 
 @pytest.fixture
 def upstream_factory() -> Iterator[Callable[..., UpstreamServer]]:
-    """Start fixture upstreams (``articles=N`` or ``catalog=``, optionally ``faults=``);
-    all stop at teardown."""
+    """Start fixture upstreams (``articles=N`` or ``catalog=``, optionally ``faults=``
+    and ``latency=`` seconds per answer); all stop at teardown."""
     started: list[UpstreamServer] = []
 
     def start(
-        articles: int = 0, catalog: Catalog | None = None, faults: Faults | None = None
+        articles: int = 0,
+        catalog: Catalog | None = None,
+        faults: Faults | None = None,
+        latency: float = 0.0,
     ) -> UpstreamServer:
-        server = UpstreamServer(catalog, articles=articles, faults=faults).start()
+        server = UpstreamServer(catalog, articles=articles, faults=faults, latency=latency)
+        server.start()
         started.append(server)
         return server
 

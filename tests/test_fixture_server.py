@@ -82,3 +82,25 @@ def test_catalog_refuses_duplicate_codes() -> None:
     article = corpus_articles()[0]
     with pytest.raises(ValueError, match="duplicate"):
         Catalog([article, article])
+
+
+def test_hits_endpoint_reports_the_counts_without_counting_itself(
+    upstream: UpstreamServer,
+) -> None:
+    get(upstream, "/web/webapi?type=45&count=1")
+    get(upstream, "/NewsData/GetNewsText.do?id=NW0")
+    status, text = get(upstream, "/_fixture/hits")
+    assert status == 200
+    assert json.loads(text) == {"hits": {"/web/webapi": 1, "/NewsData/GetNewsText.do": 1}}
+    assert json.loads(get(upstream, "/_fixture/hits")[1]) == json.loads(text)
+
+
+def test_newer_articles_come_first_and_leave_the_rest_unchanged() -> None:
+    before, after = Catalog.build(50), Catalog.build(50, newer=10)
+    assert len(after) == len(before) + 10
+    assert before.by_code.items() <= after.by_code.items()
+    for name, articles in after.lists.items():
+        fresh = [a for a in articles if a.code not in before.by_code]
+        assert len(fresh) == 2
+        assert articles[: len(fresh)] == fresh  # newer than everything else
+        assert articles[len(fresh) :] == before.lists[name]

@@ -5,7 +5,9 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 #: Temp files are hidden and carry this marker, so a sweep can find leftovers.
 TEMP_MARKER = ".nm-tmp-"
@@ -34,6 +36,28 @@ def atomic_write_bytes(path: Path, data: bytes, *, fsync: bool = True) -> None:
 def atomic_write_text(path: Path, text: str, *, fsync: bool = True) -> None:
     """UTF-8 text variant of :func:`atomic_write_bytes` (no newline translation)."""
     atomic_write_bytes(path, text.encode("utf-8"), fsync=fsync)
+
+
+@contextlib.contextmanager
+def atomic_open(path: Path, *, fsync: bool = True) -> Iterator[BinaryIO]:
+    """A binary file to stream into that appears at ``path`` (replacing it) only when
+    the ``with`` block ends without an error; otherwise ``path`` is left as it was.
+    Unlike :func:`atomic_write_bytes`, the folder must exist."""
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}{TEMP_MARKER}", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            yield handle
+            if fsync:
+                handle.flush()
+                os.fsync(handle.fileno())
+        os.chmod(tmp_name, 0o644)
+        os.replace(tmp_name, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp_name)
+        raise
+    if fsync:
+        fsync_dir(path.parent)
 
 
 def atomic_move(src: Path, dst: Path, *, fsync: bool = True) -> None:

@@ -37,9 +37,11 @@ class IndexEntry:
 
     *Post fields* (``code`` … ``content_hash``) are read from the post itself
     (:mod:`newsmirror.archive.reader`) and must always agree with it. *Recorded
-    fields* (``list_kind``, ``source``, ``fingerprint``) are what the crawl knew; a
-    post does not fully determine them, so a rebuild keeps them from the previous line
-    for the same code, or infers what it can.
+    fields* (``list_kind`` and the ones after it) are what the crawl knew; a post does
+    not fully determine them, so a rebuild keeps them from the previous line for the
+    same code, or infers what it can. ``newsmirror export`` takes them from here.
+    Fields are only ever added at the end, with a default ("" = unknown), so older
+    lines still read.
     """
 
     #: Archive code (the post's file-name stem after the date).
@@ -65,8 +67,18 @@ class IndexEntry:
     list_kind: str = ""
     #: Recorded: the original outlet's name ("" when unknown).
     source: str = ""
-    #: Recorded: near-duplicate fingerprint ("" until near-duplicate detection sets it).
+    #: Recorded: near-duplicate fingerprint of the post's text, ``mh1:<chars>:<base64>``
+    #: (:mod:`newsmirror.normalize.neardup`); "" until computed.
     fingerprint: str = ""
+    #: Recorded: the original publisher's http(s) URL (the item's ``original_url``),
+    #: "" when none or unknown (lines written before it was recorded).
+    original_url: str = ""
+    #: Recorded: the syndication service (``东方财富``), "" when none (a publisher
+    #: archived directly) or unknown (older lines; ``list_kind`` then tells).
+    aggregator: str = ""
+    #: Recorded: the code of the first copy of the same story when this article is a
+    #: later copy (a near-duplicate, :mod:`newsmirror.archive.neardup`); "" otherwise.
+    near_duplicate_of: str = ""
 
     def post_fields(self) -> tuple[str, ...]:
         """The fields that must agree with the post (see the class docstring)."""

@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -28,6 +29,9 @@ from newsmirror.archive.index import IndexEntry, IndexLineError, entry_from_mapp
 logger = logging.getLogger(__name__)
 
 JOURNAL_NAME = "journal.jsonl"
+#: A distributed run's workers each journal into their own file (``journal.<worker>.jsonl``),
+#: so no two processes, maybe on two machines, ever append to one file.
+_WORKER_JOURNAL = re.compile(r"journal\.[A-Za-z0-9._-]+\.jsonl")
 
 
 @dataclass
@@ -96,3 +100,32 @@ class Journal:
                 logger.debug("journal %s: skipped a line: %s", self.path, exc)
                 replay.bad_lines += 1
         return replay
+
+
+def worker_journal_name(worker: str) -> str:
+    """The journal file name of a distributed run's worker (ids: letters, digits, ``._-``)."""
+    name = f"journal.{worker}.jsonl"
+    if _WORKER_JOURNAL.fullmatch(name) is None:
+        raise ValueError(f"unusable worker id {worker!r}")
+    return name
+
+
+def journal_files(state_dir: Path) -> list[Path]:
+    """Every journal in ``state_dir``, a single run's and the workers', oldest first."""
+    try:
+        names = [
+            e.name
+            for e in os.scandir(state_dir)
+            if e.is_file() and (e.name == JOURNAL_NAME or _WORKER_JOURNAL.fullmatch(e.name))
+        ]
+    except FileNotFoundError:
+        return []
+    paths = [state_dir / name for name in names]
+
+    def age(path: Path) -> tuple[int, str]:
+        try:
+            return path.stat().st_mtime_ns, path.name
+        except FileNotFoundError:  # folded away meanwhile
+            return 0, path.name
+
+    return sorted(paths, key=age)

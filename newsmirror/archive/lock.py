@@ -66,11 +66,7 @@ class ArchiveLock:
             self._lock.release()
 
     def _read_owner(self) -> str:
-        try:
-            owner = json.loads(self.owner_path.read_text(encoding="utf-8"))
-            return f"pid {owner['pid']} on {owner['host']} since {owner['since']}"
-        except (OSError, ValueError, KeyError, TypeError):
-            return ""
+        return read_owner(self.owner_path)
 
     def __enter__(self) -> ArchiveLock:
         self.acquire()
@@ -83,3 +79,15 @@ class ArchiveLock:
         tb: TracebackType | None,
     ) -> None:
         self.release()
+
+
+def read_owner(owner_path: Path) -> str:
+    """Who holds the lock, from ``lock.owner`` ("" when unknown); a distributed run's
+    workers (newsmirror.archive.shared) add which run."""
+    try:
+        owner = json.loads(owner_path.read_text(encoding="utf-8"))
+        held_by = f"pid {owner['pid']} on {owner['host']} since {owner['since']}"
+    except (OSError, ValueError, KeyError, TypeError):
+        return ""
+    run = owner.get("run")
+    return f"{held_by} ({run})" if run else held_by

@@ -31,6 +31,9 @@ from newsmirror.normalize.dates import format_post_date
 from newsmirror.normalize.liquid import LIQUID_BRACE, escape_liquid
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]])")
+#: Front-matter key naming the first copy of the story a post repeats (written after
+#: ``tags``, only by the ``tag`` near-duplicate policy; see docs/archive-format.md).
+NEAR_DUPLICATE_KEY = "near_duplicate_of"
 
 
 @dataclass(frozen=True)
@@ -46,6 +49,8 @@ class PostContent:
     body_html: str
     digest: str
     source_url: str
+    #: Code of the first copy of the same story, shown in the front matter ("": none).
+    near_duplicate_of: str = ""
 
 
 def markdown_text(text: str) -> str:
@@ -84,8 +89,10 @@ def front_matter(post: PostContent, layout: str = "post") -> str:
         f"date: {format_post_date(post.published)}",
         yaml_line("categories", post.category),
         yaml_line("tags", tags),
-        FENCE,
     ]
+    if post.near_duplicate_of:
+        lines.append(yaml_line(NEAR_DUPLICATE_KEY, post.near_duplicate_of))
+    lines.append(FENCE)
     return "\n".join(lines) + "\n"
 
 

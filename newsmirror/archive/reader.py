@@ -27,6 +27,8 @@ from typing import Any
 from newsmirror.archive.frontmatter import FrontMatterError, split_document
 from newsmirror.archive.index import IndexEntry
 from newsmirror.archive.paths import POST_NAME_RE
+from newsmirror.archive.post import NEAR_DUPLICATE_KEY
+from newsmirror.normalize.codes import is_valid_code
 from newsmirror.normalize.dates import SHANGHAI, format_post_date
 
 logger = logging.getLogger(__name__)
@@ -96,16 +98,48 @@ def parse_post(text: str) -> PostParts:
 
 
 def entry_from_text(
-    file: str, text: str, *, list_kind: str = "", source: str = "", fingerprint: str = ""
+    file: str,
+    text: str,
+    *,
+    list_kind: str = "",
+    source: str = "",
+    fingerprint: str = "",
+    original_url: str = "",
+    aggregator: str = "",
+    near_duplicate_of: str = "",
 ) -> IndexEntry:
     """The index entry of the post at ``file`` (relative path) holding ``text``.
 
-    Recorded fields are taken from the arguments; when ``list_kind`` or ``source`` is
-    empty, what the post shows is used (flash posts are ``flash``; other posts name
-    their outlet in their tag ``<outlet>新闻``).
+    Recorded fields are taken from the arguments; when ``list_kind``, ``source`` or
+    ``near_duplicate_of`` is empty, what the post shows is used (flash posts are
+    ``flash``; other posts name their outlet in their tag ``<outlet>新闻``; a tagged
+    later copy names its first copy in ``near_duplicate_of``).
     """
+    return entry_from_parts(
+        file,
+        parse_post(text),
+        list_kind=list_kind,
+        source=source,
+        fingerprint=fingerprint,
+        original_url=original_url,
+        aggregator=aggregator,
+        near_duplicate_of=near_duplicate_of,
+    )
+
+
+def entry_from_parts(
+    file: str,
+    parts: PostParts,
+    *,
+    list_kind: str = "",
+    source: str = "",
+    fingerprint: str = "",
+    original_url: str = "",
+    aggregator: str = "",
+    near_duplicate_of: str = "",
+) -> IndexEntry:
+    """:func:`entry_from_text` of a post already split by :func:`parse_post`."""
     code, day = _name_parts(file)
-    parts = parse_post(text)
     meta = parts.meta
     title = _text(meta.get("title"))
     category = _text(meta.get("categories"))
@@ -115,6 +149,9 @@ def entry_from_text(
         source = tag[: -len(_TITLE_SUFFIX)]
     if not list_kind and category == FLASH_CATEGORY:
         list_kind = "flash"
+    if not near_duplicate_of:
+        shown = _text(meta.get(NEAR_DUPLICATE_KEY))
+        near_duplicate_of = shown if is_valid_code(shown) else ""
     return IndexEntry(
         code=code,
         file=file,
@@ -126,6 +163,9 @@ def entry_from_text(
         list_kind=list_kind,
         source=source,
         fingerprint=fingerprint,
+        original_url=original_url,
+        aggregator=aggregator,
+        near_duplicate_of=near_duplicate_of,
     )
 
 

@@ -22,7 +22,7 @@ from types import TracebackType
 from newsmirror.archive import reader
 from newsmirror.archive.atomic import atomic_write_text
 from newsmirror.archive.index import INDEX_NAME, IndexEntry, load_index, write_index
-from newsmirror.archive.journal import JOURNAL_NAME, Journal
+from newsmirror.archive.journal import JOURNAL_NAME, Journal, journal_files
 from newsmirror.archive.listing import post_files, remove_temp_files
 from newsmirror.archive.lock import ArchiveLock
 from newsmirror.archive.paths import STATE_DIR
@@ -125,6 +125,9 @@ class ArchiveState:
         self.report = StartReport()
         self._entries: dict[str, IndexEntry] = {}
         self._dirty = False
+        #: Other journals folded in at start-up (a dead distributed run's workers'),
+        #: removed once the index holds them.
+        self._leftover_journals: list[Path] = []
 
     # -- life cycle --------------------------------------------------------------------
     @classmethod
@@ -144,9 +147,12 @@ class ArchiveState:
 
     def save(self) -> None:
         """Write the index if anything changed, then drop the journal it folds in."""
-        if self._dirty or self.journal.exists():
+        if self._dirty or self.journal.exists() or self._leftover_journals:
             write_index(self.index_path, self._entries.values(), fsync=self.fsync)
             self.journal.remove()
+            for path in self._leftover_journals:
+                path.unlink(missing_ok=True)
+            self._leftover_journals = []
             self._dirty = False
 
     def close(self) -> None:
@@ -194,6 +200,11 @@ class ArchiveState:
     def will_change(self, *files: str) -> None:
         """Journal, before it happens, that these existing posts are about to change."""
         self.journal.recheck(files)
+
+    def forget(self, code: str) -> None:
+        """The post of ``code`` was removed (after :meth:`will_change` named it)."""
+        if self._entries.pop(code, None) is not None:
+            self._dirty = True
 
     # -- start-up ----------------------------------------------------------------------
     def _write_state_files(self) -> None:
@@ -252,11 +263,18 @@ class ArchiveState:
             conflicting = parsed.conflicting
             for number, why in parsed.bad_lines[:_LOG_PATHS]:
                 logger.warning("index %s line %d skipped: %s", self.index_path, number, why)
-        replay = self.journal.replay()
-        report.journal_found = self.journal.exists()
-        report.journal_bad_lines = replay.bad_lines
-        self._entries.update(replay.puts)
-        return conflicting, replay.recheck
+        # This run's journal, left by a dead run, and those a dead distributed run's
+        # workers left (newsmirror.archive.shared), oldest first.
+        recheck: set[str] = set()
+        journals = journal_files(self.state_dir)
+        self._leftover_journals = [p for p in journals if p != self.journal.path]
+        for path in journals:
+            replay = Journal(path, fsync=self.fsync).replay()
+            report.journal_found = True
+            report.journal_bad_lines += replay.bad_lines
+            self._entries.update(replay.puts)
+            recheck |= replay.recheck
+        return conflicting, recheck
 
     def _match_posts(
         self, listing: dict[str, str], conflicting: set[str], recheck: set[str]
@@ -309,16 +327,21 @@ class ArchiveState:
 
 def carry_over(fresh: IndexEntry, previous: IndexEntry | None) -> IndexEntry:
     """``fresh`` (read from the post) with the recorded fields of ``previous``: its
-    list kind and source when known, its fingerprint when the content is unchanged."""
+    list kind, source, original URL and aggregator when known, its fingerprint and
+    near-duplicate link when the content is unchanged (a link the post shows wins)."""
     if previous is None:
         return fresh
     return replace(
         fresh,
         list_kind=previous.list_kind or fresh.list_kind,
         source=previous.source or fresh.source,
+        original_url=previous.original_url or fresh.original_url,
+        aggregator=previous.aggregator or fresh.aggregator,
         fingerprint=(
             previous.fingerprint
             if previous.content_hash == fresh.content_hash
             else fresh.fingerprint
         ),
+        near_duplicate_of=fresh.near_duplicate_of
+        or (previous.near_duplicate_of if previous.content_hash == fresh.content_hash else ""),
     )

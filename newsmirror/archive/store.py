@@ -39,20 +39,42 @@ class ArchiveStore:
         return self.state.root
 
     def store(
-        self, post: PostContent, *, list_kind: str = "", source: str = "", fingerprint: str = ""
+        self,
+        post: PostContent,
+        *,
+        list_kind: str = "",
+        source: str = "",
+        fingerprint: str = "",
+        original_url: str = "",
+        aggregator: str = "",
+        near_duplicate_of: str = "",
     ) -> tuple[Path, WriteResult]:
+        """Archive ``post``; the keyword arguments are the index's recorded fields.
+
+        A post that shows a new ``near_duplicate_of`` link is rewritten even when the
+        article did not change."""
         existing = self.state.get(post.code)
         folder = existing.folder if existing is not None else POSTS_DIR
         file = f"{folder}/{post_name(post.code, post.published)}"
         text = render_post(post, self.writer.site_base)
         entry = entry_from_text(
-            file, text, list_kind=list_kind, source=source, fingerprint=fingerprint
+            file,
+            text,
+            list_kind=list_kind,
+            source=source,
+            fingerprint=fingerprint,
+            original_url=original_url,
+            aggregator=aggregator,
+            near_duplicate_of=near_duplicate_of,
+        )
+        newly_linked = bool(post.near_duplicate_of) and (
+            existing is not None and existing.near_duplicate_of != post.near_duplicate_of
         )
         if existing is None:
             atomic_write_text(self.root / file, text, fsync=self.writer.fsync)
             self.state.record(entry)
             result = WriteResult.CREATED
-        elif not changed(existing, entry):
+        elif not changed(existing, entry) and not newly_linked:
             filled = fill_recorded(existing, entry)
             if filled != existing:
                 self.state.record(filled)
@@ -69,7 +91,8 @@ class ArchiveStore:
         if existing.file != entry.file:
             (self.root / existing.file).unlink(missing_ok=True)
         self.state.record(entry)
-        differ = [k for k in ENTRY_KEYS[:7] if getattr(existing, k) != getattr(entry, k)]
+        keys = [*ENTRY_KEYS[:7], "near_duplicate_of"]
+        differ = [k for k in keys if getattr(existing, k) != getattr(entry, k)]
         if existing.file != entry.file:
             logger.info(
                 "article %s changed (%s): moved %s -> %s",
@@ -98,4 +121,7 @@ def fill_recorded(existing: IndexEntry, fresh: IndexEntry) -> IndexEntry:
         list_kind=existing.list_kind or fresh.list_kind,
         source=existing.source or fresh.source,
         fingerprint=existing.fingerprint or fresh.fingerprint,
+        original_url=existing.original_url or fresh.original_url,
+        aggregator=existing.aggregator or fresh.aggregator,
+        near_duplicate_of=fresh.near_duplicate_of or existing.near_duplicate_of,
     )

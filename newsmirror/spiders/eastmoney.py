@@ -9,15 +9,15 @@ from urllib.parse import urlencode
 
 import scrapy
 from scrapy.http import Response
-from scrapy.spidermiddlewares.httperror import HttpError
-from scrapy.utils.response import response_status_message
 from twisted.python.failure import Failure
 
 from newsmirror import signals
 from newsmirror.config import UpstreamBases, upstream_bases
+from newsmirror.incremental import RELIST_META
 from newsmirror.items import LIST_FLASH, LIST_MARKET, LIST_MEDIA, Article
 from newsmirror.sources import answers
 from newsmirror.sources import eastmoney as source
+from newsmirror.spiders._failures import MAX_REASON, FailureReports, failure_reason
 from newsmirror.summary import listed_in_report
 
 ALL_LISTS = (LIST_MEDIA, LIST_FLASH, LIST_MARKET)
@@ -25,8 +25,6 @@ ALL_MARKETS = ("37", "38", "39")
 LIST_TYPES = {LIST_MEDIA: "45", LIST_FLASH: "102"}
 #: ``meta`` key naming the endpoint a request is for (read by ``response_problem``).
 ENDPOINT = "newsmirror_endpoint"
-#: Longest reason kept for a failure (exception texts can be long).
-MAX_REASON = 200
 
 
 def _split_arg(value: str | Iterable[str] | None, default: Iterable[str]) -> list[str]:
@@ -36,27 +34,12 @@ def _split_arg(value: str | Iterable[str] | None, default: Iterable[str]) -> lis
     return [p.strip() for p in parts if p.strip()]
 
 
-def failure_reason(failure: Failure) -> str:
-    """A short reason for a failed request: the status line, else the exception."""
-    exc = failure.value
-    if isinstance(exc, HttpError):
-        return response_status_message(exc.response.status)
-    text = str(exc)
-    return f"{type(exc).__name__}: {text}"[:MAX_REASON] if text else type(exc).__name__
-
-
-def item_bytes(item: Article) -> int:
-    """The size of an item's text, UTF-8 encoded (bounded by ``ITEM_MAX_BYTES``)."""
-    texts = (value for value in vars(item).values() if isinstance(value, str))
-    return sum(len(text.encode("utf-8")) for text in texts)
-
-
 def share_url(share_base: str, info_code: str) -> str:
     """The canonical human-facing page of an article."""
     return f"{share_base}/html_News/NewsShare.html?{urlencode({'infoCode': info_code})}"
 
 
-class EastmoneySpider(scrapy.Spider):
+class EastmoneySpider(FailureReports, scrapy.Spider):
     """Archive every article of the Eastmoney media, flash and market lists.
 
     Arguments: ``-a lists=media,flash,market`` and ``-a markets=37,38,39`` narrow the
@@ -194,7 +177,9 @@ class EastmoneySpider(scrapy.Spider):
                 reason=f"record rejected: {bad.reason}",
             )
         for entry in entries:
-            if entry.code in self._requested:
+            # A distributed run's sweep lists again: what this process requested may
+            # have been lost with another worker (its claims keep each code fetched once).
+            if entry.code in self._requested and not response.meta.get(RELIST_META):
                 stats.inc_value("newsmirror/spider/duplicate_in_run")
                 continue
             self._requested.add(entry.code)
@@ -235,16 +220,8 @@ class EastmoneySpider(scrapy.Spider):
             self.fail_article(entry.code, list_name, f"unusable text: {exc}"[:MAX_REASON])
             return
         item = self.article(entry, body, list_name)
-        size, limit = item_bytes(item), self.settings.getint("ITEM_MAX_BYTES", 0)
-        if limit and size > limit:
-            reason = f"too large: {size} bytes, ITEM_MAX_BYTES is {limit}"
-            self.logger.warning("article %s: skipped, %s", entry.code, reason)
-            self.crawler.stats.inc_value("newsmirror/spider/dropped/too_large")
-            self.crawler.signals.send_catch_log(
-                signals.article_skipped, code=entry.code, list_name=list_name, reason=reason
-            )
-            return
-        yield item
+        if not self.too_large(item):
+            yield item
 
     def article(self, entry: source.ListEntry, body_html: str, list_name: str) -> Article:
         """The item for one listed article and its text."""
@@ -280,16 +257,3 @@ class EastmoneySpider(scrapy.Spider):
         reason = failure_reason(failure)
         self.logger.error("article %s: text could not be fetched: %s", code, reason)
         self.fail_article(code, meta.get("newsmirror_list", "?"), reason)
-
-    def fail_list(self, list_name: str, reason: str) -> None:
-        """Count and report a list that could not be used at all."""
-        self.crawler.stats.inc_value(f"newsmirror/list/{list_name}/failed")
-        self.crawler.signals.send_catch_log(signals.list_failed, list_name=list_name, reason=reason)
-
-    def fail_article(self, code: str, list_name: str, reason: str) -> None:
-        """Count and report an article whose text could not be had."""
-        self.crawler.stats.inc_value("newsmirror/article/failed")
-        self.crawler.stats.inc_value(f"newsmirror/list/{list_name}/failed_articles")
-        self.crawler.signals.send_catch_log(
-            signals.article_failed, code=code, list_name=list_name, reason=reason
-        )

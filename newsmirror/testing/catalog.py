@@ -76,13 +76,22 @@ def corpus_articles() -> list[UpstreamArticle]:
 
 
 def synthetic_articles(
-    count: int, bases: list[UpstreamArticle], epoch: datetime = SYNTHETIC_EPOCH
+    count: int,
+    bases: list[UpstreamArticle],
+    epoch: datetime = SYNTHETIC_EPOCH,
+    *,
+    newer: int = 0,
 ) -> Iterator[UpstreamArticle]:
     """``count`` clones of corpus articles with fresh codes, dealt round-robin to the
-    lists and spaced 37 s apart going back from ``epoch`` (newest first)."""
+    lists and spaced 37 s apart going back from ``epoch`` (newest first).
+
+    ``newer`` more clones come first, dated after ``epoch`` (the same 37 s apart): the
+    articles published since a run over the same upstream without them. A clone's code
+    depends only on its position, so the other ``count`` are the same either way.
+    """
     flash_like = [b for b in bases if b.kind == "flash"] or bases
     media_like = [b for b in bases if b.source] or bases
-    for i in range(count):
+    for i in range(-max(newer, 0), count):
         kind = LIST_NAMES[i % len(LIST_NAMES)]
         pool = flash_like if kind == "flash" else media_like
         base = pool[i % len(pool)]
@@ -112,11 +121,12 @@ class Catalog:
             items.sort(key=lambda a: a.showtime, reverse=True)
 
     @classmethod
-    def build(cls, synthetic: int = 0, *, corpus: bool = True) -> Catalog:
-        """The corpus (unless ``corpus=False``) plus ``synthetic`` clones."""
+    def build(cls, synthetic: int = 0, *, corpus: bool = True, newer: int = 0) -> Catalog:
+        """The corpus (unless ``corpus=False``) plus ``synthetic`` clones, plus ``newer``
+        clones published after all of them (see :func:`synthetic_articles`)."""
         bases = corpus_articles()
         articles = list(bases) if corpus else []
-        articles += synthetic_articles(synthetic, bases)
+        articles += synthetic_articles(synthetic, bases, newer=newer)
         return cls(articles)
 
     def add(self, article: UpstreamArticle) -> None:

@@ -52,6 +52,9 @@ LIST_PATH = "/web/webapi"
 MARKET_PATH = "/information/newmarket/web/webapi"
 TEXT_PATH = "/NewsData/GetNewsText.do"
 SHARE_PATH = "/html_News/NewsShare.html"
+#: The fixture's own counter of requests served by path (``{"hits": {path: n}}``), for
+#: benchmarks in another process; not counted itself, never delayed or faulty.
+HITS_PATH = "/_fixture/hits"
 #: ``type=`` of the list endpoint -> (list name, record container).
 LIST_TYPES = {"45": ("media", "nodeList"), "102": ("flash", "records")}
 #: Lists that may carry each other's records (flash codes are spelt differently).
@@ -149,6 +152,7 @@ def oversized_text(document: dict[str, str], size: int) -> dict[str, str]:
 class _Handler(BaseHTTPRequestHandler):
     server: _Server
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
 
     def log_message(self, format: str, *args: Any) -> None:
         logger.debug("%s " + format, self.address_string(), *args)
@@ -156,6 +160,9 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         parts = urlsplit(self.path)
         query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+        if parts.path == HITS_PATH:
+            self.send_reply(Reply(200, {"hits": dict(self.server.hits)}))
+            return
         route = self.server.routes.get(parts.path)
         self.server.count(parts.path)
         if self.server.latency:
@@ -366,7 +373,8 @@ class UpstreamServer:
     """The fixture upstream in a background thread; ``with UpstreamServer(...) as s:``.
 
     ``faults`` makes it misbehave (deterministically, see :class:`Faults`); ``latency``
-    holds every answer back that many seconds.
+    holds every answer back that many seconds; ``newer`` adds that many synthetic
+    articles published after all the others (the same upstream, later).
     """
 
     def __init__(
@@ -377,8 +385,9 @@ class UpstreamServer:
         port: int = 0,
         faults: Faults | None = None,
         latency: float = 0.0,
+        newer: int = 0,
     ) -> None:
-        self.catalog = catalog if catalog is not None else Catalog.build(articles)
+        self.catalog = catalog if catalog is not None else Catalog.build(articles, newer=newer)
         self.faults = faults if faults is not None else Faults()
         self._server = _Server((LOOPBACK, port), self.catalog, self.faults, max(0.0, latency))
         self._thread: threading.Thread | None = None
@@ -442,6 +451,12 @@ def _names(value: str) -> frozenset[str]:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--articles", type=int, default=0, help="synthetic articles to add")
+    parser.add_argument(
+        "--new-articles",
+        type=int,
+        default=0,
+        help="synthetic articles published after all the others (the same upstream, later)",
+    )
     parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (0: any free)")
     parser.add_argument(
         "--latency", type=float, default=0.0, help="seconds every answer is held back"
@@ -511,7 +526,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     server = UpstreamServer(
-        articles=args.articles, port=args.port, faults=faults, latency=args.latency
+        articles=args.articles,
+        port=args.port,
+        faults=faults,
+        latency=args.latency,
+        newer=args.new_articles,
     )
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     print(f"UPSTREAM_BASE={server.url}  ({len(server.catalog)} articles)", flush=True)
