@@ -35,6 +35,7 @@ def record_for(item: Any) -> ArticleRecord:
         digest=item.digest,
         source_url=item.source_url,
         list_kind=item.list_kind,
+        near_duplicate_of=item.near_duplicate_of,
     )
 
 

@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Self
@@ -28,6 +29,7 @@ from scrapy.http import Response
 from scrapy.spidermiddlewares.base import BaseSpiderMiddleware
 
 from newsmirror.archive.lock import ArchiveLocked
+from newsmirror.archive.neardup import NearDuplicates
 from newsmirror.archive.rotation import rotate
 from newsmirror.archive.state import ArchiveState
 from newsmirror.config import contracts_running
@@ -145,6 +147,19 @@ class ArchiveSession:
 
     def written(self, code: str) -> None:
         """``code`` was stored (a distributed run's worker commits its claim)."""
+
+    def near_duplicates(
+        self, state: ArchiveState, *, threshold: float, min_chars: int
+    ) -> NearDuplicates:
+        """The near-duplicates of ``state`` (not loaded yet); a distributed run's worker
+        looks them up in the run's shared lookup, in Redis."""
+        return NearDuplicates(state, threshold=threshold, min_chars=min_chars)
+
+    def when_last_out(self, task: Callable[[ArchiveState], None]) -> None:
+        """Have ``task`` called by the last worker of a distributed run to leave the
+        archive, with the whole archive's state (every worker's journal folded in),
+        before rotation. Nothing to do here: a single run has the archive to itself
+        throughout."""
 
     def close(self) -> None:
         """Rotate old posts, fold the journal into the index, release the lock."""

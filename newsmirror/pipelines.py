@@ -23,6 +23,7 @@ from newsmirror.archive.neardup import (
     check_settings,
 )
 from newsmirror.archive.post import PostContent
+from newsmirror.archive.state import ArchiveState
 from newsmirror.archive.store import ArchiveStore
 from newsmirror.archive.writer import ArchiveWriter
 from newsmirror.config import contracts_running
@@ -261,7 +262,12 @@ class DetectNearDuplicatesPipeline(_Stage):
     first copy), ``skip`` (not archived) or ``tag`` (its front matter names the first
     copy). The first copy is the earliest published, then the smallest code, whatever
     order the copies arrive in. Each decision is logged and counted
-    (``newsmirror/neardup/…``)."""
+    (``newsmirror/neardup/…``).
+
+    The workers of a distributed run share one lookup (the session's, in Redis); a
+    copy another worker archived is never changed in the run (``deferred``): the last
+    worker to leave the archive re-checks every article the run archived
+    (:meth:`recheck`, see :mod:`newsmirror.distributed.neardup`)."""
 
     stage = "neardup"
 
@@ -276,12 +282,13 @@ class DetectNearDuplicatesPipeline(_Stage):
         self._copies: NearDuplicates | None = None
         #: Articles new to the archive in this run, code -> list name.
         self.new_this_run: dict[str, str] = {}
+        self.session.when_last_out(self.recheck)
 
     @property
     def copies(self) -> NearDuplicates:
         """The archive's fingerprints, loaded when the first article needs them."""
         if self._copies is None:
-            copies = NearDuplicates(
+            copies = self.session.near_duplicates(
                 self.session.state, threshold=self.threshold, min_chars=self.min_chars
             )
             copies.load()
@@ -294,7 +301,8 @@ class DetectNearDuplicatesPipeline(_Stage):
         text = fingerprint_text(item.title, item.body_html, item.digest)
         item.fingerprint = str(fingerprint(text))
         self.inc("fingerprinted")
-        verdict = self.copies.check(item.code, item.fingerprint, format_post_date(item.published))
+        date = format_post_date(item.published)
+        verdict = self.copies.check(item.code, item.fingerprint, date)
         self.inc("short" if verdict.short else "found" if verdict.found else "unique")
         first = verdict.first or item.code
         for code in verdict.relink:
@@ -303,9 +311,12 @@ class DetectNearDuplicatesPipeline(_Stage):
         if verdict.first:
             item.near_duplicate_of = verdict.first
             self.later_copy(item, verdict, archived=archived)
-        self.copies.accept(item.code, item.fingerprint, item.near_duplicate_of)
-        if not archived:
-            self.new_this_run[item.code] = item.list_name or item.list_kind
+        listed = "" if archived else item.list_name or item.list_kind
+        self.copies.accept(
+            item.code, item.fingerprint, item.near_duplicate_of, date=date, listed=listed
+        )
+        if listed:
+            self.new_this_run[item.code] = listed
         return item
 
     def later_copy(self, item: Article, verdict: Verdict, *, archived: bool) -> None:
@@ -329,13 +340,28 @@ class DetectNearDuplicatesPipeline(_Stage):
             )
         self.inc("tagged" if self.policy is NearDuplicatePolicy.TAG else "linked")
 
-    def settle(self, code: str, first: str) -> None:
+    def settle(
+        self,
+        code: str,
+        first: str,
+        copies: NearDuplicates | None = None,
+        new: dict[str, str] | None = None,
+    ) -> None:
         """Archived article ``code`` turned out to be a later copy of ``first`` (which
         arrived after it): link it, tag it, or — ``skip``, archived in this run — remove
-        it. A post archived by an earlier run is never removed."""
-        if self.policy is NearDuplicatePolicy.SKIP and code in self.new_this_run:
-            list_name = self.new_this_run.pop(code)
-            if self.copies.remove(code) is None:
+        it. A post archived by an earlier run is never removed. ``copies`` and ``new``
+        (the articles new in this run) default to this process's."""
+        copies = self.copies if copies is None else copies
+        new = self.new_this_run if new is None else new
+        if code not in copies.state:
+            # Archived by another worker of the distributed run, which this worker does
+            # not see: settled by the last worker out (recheck).
+            self.inc("deferred")
+            logger.debug("near-duplicate: %s, a later copy of %s, is settled later", code, first)
+            return
+        if self.policy is NearDuplicatePolicy.SKIP and code in new:
+            list_name = new.pop(code)
+            if copies.remove(code) is None:
                 return  # its write failed: nothing to take back
             reason = f"near-duplicate of {first!r}, which was published first"
             logger.info("near-duplicate: %s is a later copy of %s: removed", code, first)
@@ -348,12 +374,47 @@ class DetectNearDuplicatesPipeline(_Stage):
                 nm_signals.article_skipped, code=code, list_name=list_name, reason=reason
             )
             return
-        shown = self.copies.relink(code, first, show=self.policy is NearDuplicatePolicy.TAG)
+        shown = copies.relink(code, first, show=self.policy is NearDuplicatePolicy.TAG)
         self.inc("relinked")
         logger.info(
             "near-duplicate: %s is a later copy of %s, which arrived after it: %s",
             code, first, "tagged" if shown else "linked in the index",
         )  # fmt: skip
+
+    def recheck(self, state: ArchiveState) -> None:
+        """A distributed run's last worker leaving the archive (``state``: the whole
+        archive, every worker's journal folded in): decide again for every article the
+        run archived, with every post in view, and settle what workers deciding at the
+        same moment, or unable to change each other's posts, left otherwise — so every
+        story the run touched ends linked to its first copy as a single run leaves it."""
+        shared = self.session.near_duplicates(
+            state, threshold=self.threshold, min_chars=self.min_chars
+        )
+        archived = shared.run_codes()
+        if not archived:
+            return
+        # In memory, from the whole index.
+        copies = NearDuplicates(state, threshold=self.threshold, min_chars=self.min_chars)
+        copies.load()
+        self.inc("filled", copies.filled)
+        new = {code: listed for code, listed in archived.items() if listed}
+        settled = 0
+        for code in sorted(archived):
+            entry = state.get(code)
+            if entry is None:
+                continue  # removed (skip) or never written
+            verdict = copies.check(code, entry.fingerprint, entry.date)
+            later = [code] if verdict.first and entry.near_duplicate_of != verdict.first else []
+            for other in [*later, *verdict.relink]:
+                self.settle(other, verdict.first or code, copies, new)
+                settled += 1
+        self.inc("rechecked", len(archived))
+        logger.info(
+            "near-duplicates: the %d article(s) of the run re-checked with the whole "
+            "archive; %d later cop(ies) settled",
+            len(archived),
+            settled,
+        )
 
 
 class WriteArchivePipeline(_Stage):

@@ -1,6 +1,7 @@
 """Two ``scrapy crawl eastmoney`` workers on one Redis frontier and one archive, as an
 operator runs them: every article archived exactly once, both doing a real share, and
-a worker killed mid-run and started again losing nothing."""
+a worker killed mid-run and started again losing nothing; the copies of one story the
+two workers archived linked to its first copy as a single run links them."""
 
 from __future__ import annotations
 
@@ -14,12 +15,16 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from newsmirror.archive.consistency import find_problems
+from newsmirror.archive.index import IndexEntry
 from newsmirror.archive.listing import post_files
+from newsmirror.normalize.neardup import NUM_PERM, Fingerprint, similarity
 from newsmirror.testing.server import UpstreamServer
 
+from .archive_helpers import index_of
 from .conftest import REPO
 from .redis_server import RedisServer
 
@@ -92,6 +97,47 @@ def assert_archived_once(archive: Path, upstream: UpstreamServer) -> None:
     assert find_problems(archive) == []
 
 
+def expected_links(entries: list[IndexEntry], threshold: float = 0.8) -> dict[str, str]:
+    """Each code's first copy ("" for a first copy), found without the lookup: every
+    pair of fingerprints compared, stories as the connected groups of near-duplicate
+    pairs, each one's first copy its earliest published member, then smallest code."""
+    usable = [(e, Fingerprint.parse(e.fingerprint)) for e in entries]
+    prints = [(e, f) for e, f in usable if f is not None and f.chars >= 150 and f.signature]
+    signatures = np.frombuffer(b"".join(f.signature for _, f in prints), np.uint8)
+    signatures = signatures.reshape(-1, NUM_PERM)
+    group = list(range(len(prints)))
+
+    def root(i: int) -> int:
+        while group[i] != i:
+            i = group[i]
+        return i
+
+    for i in range(len(prints)):
+        agree = (signatures[i + 1 :] == signatures[i]).sum(axis=1)
+        for j in np.nonzero(agree >= threshold * NUM_PERM * 0.9)[0] + i + 1:
+            if similarity(prints[i][1], prints[j][1]) >= threshold:
+                group[root(i)] = root(int(j))
+    stories: dict[int, list[IndexEntry]] = {}
+    for i, (entry, _) in enumerate(prints):
+        stories.setdefault(root(i), []).append(entry)
+    links = {e.code: "" for e in entries}
+    for members in stories.values():
+        first = min(members, key=lambda e: (e.date, e.code)).code
+        links.update({e.code: first for e in members if e.code != first})
+    return links
+
+
+def assert_stories_linked(archive: Path, logs: list[str]) -> None:
+    """Every later copy links to its story's first copy, whichever worker archived
+    which copy; the last worker out re-checked the run's articles."""
+    index = index_of(archive)
+    expected = expected_links(list(index.values()))
+    assert {c: e.near_duplicate_of for c, e in index.items()} == expected
+    # The synthetic articles are copies of corpus stories: hundreds of links to check.
+    assert sum(1 for first in expected.values() if first) >= 400
+    assert sum(stat(log, "newsmirror/neardup/rechecked") for log in logs) >= len(index)
+
+
 def test_two_workers_share_one_frontier_and_archive_every_article_once(
     upstream_factory: Callable[..., UpstreamServer], redis_server: RedisServer, tmp_path: Path
 ) -> None:
@@ -118,6 +164,7 @@ def test_two_workers_share_one_frontier_and_archive_every_article_once(
     # The run is over: only its record (counters, problems) stays in Redis.
     left = {key.decode() for key in redis_server.client().keys("*")}
     assert all(":stats:" in key or ":problems:" in key for key in left), left
+    assert_stories_linked(archive, [log for _, log in results])
 
 
 def test_a_worker_killed_mid_run_and_started_again_loses_nothing(
@@ -141,3 +188,4 @@ def test_a_worker_killed_mid_run_and_started_again_loses_nothing(
     # The killed worker's requests were recovered by sweeping the lists again.
     assert any("went away with requests in flight; sweeping" in log for _, log in results)
     assert sum(stat(log, "newsmirror/redis/sweeps") for _, log in results) >= 1
+    assert_stories_linked(archive, [log for _, log in results])

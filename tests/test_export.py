@@ -32,6 +32,7 @@ from newsmirror.archive.post import PostContent, render_post
 from newsmirror.archive.reader import entry_from_text
 from newsmirror.archive.records import LIST_KINDS, ArticleRecord, article_record
 from newsmirror.archive.rotation import rotate
+from newsmirror.archive.shared import SharedArchiveState
 from newsmirror.archive.state import ArchiveState
 from newsmirror.archive.store import ArchiveStore
 from newsmirror.archive.writer import ArchiveWriter
@@ -82,6 +83,8 @@ _CLEANER = BodyCleaner(fullwidth_to_ascii=True)
     original_url=_URLS,
     outlet=st.sampled_from(["", "四川新闻网", "未知来源", 'A: "b" #c']),
     list_kind=st.sampled_from(sorted(LIST_KINDS)),
+    link=st.sampled_from(["", "202205302396506117", "NW202205302396506117"]),
+    shown=st.booleans(),
     published=st.datetimes(
         min_value=datetime(1990, 1, 2),
         max_value=datetime(2100, 1, 1),
@@ -96,6 +99,8 @@ def test_a_post_reads_back_to_the_record_of_its_article(
     original_url: str,
     outlet: str,
     list_kind: str,
+    link: str,
+    shown: bool,
     published: datetime,
 ) -> None:
     aggregator = "" if list_kind == LIST_PUBLISHER else AGGREGATOR_EASTMONEY
@@ -112,6 +117,7 @@ def test_a_post_reads_back_to_the_record_of_its_article(
         body_html=body,
         digest=digest,
         source_url=source_url,
+        near_duplicate_of=link if shown else "",  # NEAR_DUPLICATE_POLICY=tag shows it
     )
     expected = article_record(
         code=MEDIA,
@@ -126,6 +132,7 @@ def test_a_post_reads_back_to_the_record_of_its_article(
         digest=digest,
         source_url=source_url,
         list_kind=list_kind,
+        near_duplicate_of=link,
     )
     file = f"_posts/{post_name(MEDIA, published)}"
     text = render_post(post, SITE)
@@ -137,6 +144,7 @@ def test_a_post_reads_back_to_the_record_of_its_article(
         source=outlet,
         original_url=original_url,
         aggregator=aggregator,
+        near_duplicate_of=link,
     )
     assert record_from_post(file, text, recorded) == expected
     assert recorded.content_hash == expected["content_hash"]
@@ -317,6 +325,37 @@ def test_export_writes_nothing_and_works_beside_a_running_crawl(
     assert out == lines([*records, expected_record(newer, "share", "四川新闻网")])
 
 
+def test_export_sees_what_the_workers_of_a_distributed_run_journaled(
+    archive: tuple[Path, list[ArticleRecord]], capsys: pytest.CaptureFixture[str]
+) -> None:
+    root, records = archive
+    # Two workers on the archive, each with a post in its own journal only; one a later
+    # copy of the media post, linked in the index only (NEAR_DUPLICATE_POLICY=keep).
+    newer = make_post("NW202206010000000001", "2022-06-01 08:00:00")
+    copy = make_post("NW202206010000000002", "2022-06-01 09:00:00")
+    workers = [SharedArchiveState.open_shared(root, w, fsync=False) for w in ("h-1-aa", "h-2-bb")]
+    try:
+        ArchiveStore(ArchiveWriter(root, SITE, fsync=False), workers[0]).store(
+            newer, list_kind="share", source="四川新闻网", aggregator=AGGREGATOR_EASTMONEY
+        )
+        ArchiveStore(ArchiveWriter(root, SITE, fsync=False), workers[1]).store(
+            copy,
+            list_kind="market",
+            source="四川新闻网",
+            aggregator=AGGREGATOR_EASTMONEY,
+            near_duplicate_of=MEDIA,
+        )
+        journals = sorted(p.name for p in (root / STATE_DIR).glob("journal.*.jsonl"))
+        assert journals == ["journal.h-1-aa.jsonl", "journal.h-2-bb.jsonl"]
+        code, out, err = export(str(root), capsys=capsys)
+    finally:
+        for state in workers:
+            state.leave()
+    assert code == exitcodes.OK, err
+    linked = {**expected_record(copy, "market", "四川新闻网"), "near_duplicate_of": MEDIA}
+    assert out == lines([*records, expected_record(newer, "share", "四川新闻网"), linked])
+
+
 def test_export_streams_one_post_at_a_time(
     archive: tuple[Path, list[ArticleRecord]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -398,10 +437,24 @@ def post_codes(archive: Path, folder: str) -> set[str]:
     return {p.stem[len("YYYY-MM-DD-") :] for p in (archive / folder).glob("*.md")}
 
 
+def relinked(log: str) -> dict[str, str]:
+    """The later copies a crawl archived before their first copy arrived (code -> that
+    first copy), from its log: the crawl's record, written on arrival, names the first
+    copy known then; the archive, so the export, the one that arrived later."""
+    pattern = r"near-duplicate: (\w+) is a later copy of (\w+), which arrived after it"
+    return dict(re.findall(pattern, log))
+
+
 def assert_export_reproduces(
-    archive: Path, crawled: str, tmp_path: Path, validator: Draft202012Validator
+    archive: Path,
+    crawled: str,
+    tmp_path: Path,
+    validator: Draft202012Validator,
+    moved: dict[str, str] | None = None,
 ) -> dict[str, dict[str, Any]]:
-    """The export (file and stdout) holds exactly the crawl's records, valid, in order."""
+    """The export (file and stdout) holds exactly the crawl's records, valid, in order,
+    but for the links the crawl ``moved`` after writing a record (see :func:`relinked`)."""
+    moved = moved or {}
     target = tmp_path / "export.jsonl"
     to_file = run_export(archive, "--format", "jsonl", "-o", str(target))
     assert to_file.returncode == 0, to_file.stderr.decode()[-3000:]
@@ -411,9 +464,15 @@ def assert_export_reproduces(
     assert to_stdout.stdout.decode("utf-8") == exported_text
     crawl_records, exported = read_records(crawled), read_records(exported_text)
     assert_valid(validator, [*crawl_records.values(), *exported.values()])
+    for code, first in moved.items():
+        crawl_records[code] = {**crawl_records[code], "near_duplicate_of": first}
     assert exported == crawl_records
     # Same lines byte for byte, too (same keys, order and JSON form).
-    assert set(exported_text.splitlines()) == set(crawled.splitlines())
+    unmoved = [
+        {line for line in text.splitlines() if json.loads(line)["code"] not in moved}
+        for text in (exported_text, crawled)
+    ]
+    assert unmoved[0] == unmoved[1]
     assert set(exported) == post_codes(archive, "_posts") | post_codes(archive, "old_post")
     order = [(r["published"], r["code"]) for r in map(json.loads, exported_text.splitlines())]
     assert order == sorted(order)
@@ -435,9 +494,12 @@ def test_export_reproduces_the_crawls_items_jsonl(
     assert crawl.returncode == 0, crawl.log[-3000:]
     assert post_codes(archive, "_posts") and post_codes(archive, "old_post")
     exported = assert_export_reproduces(
-        archive, items.read_text(encoding="utf-8"), tmp_path, validator
+        archive, items.read_text(encoding="utf-8"), tmp_path, validator, relinked(crawl.log)
     )
     assert len(exported) == len(upstream.catalog)
+    # The synthetic articles are copies of corpus stories: later copies name the first.
+    linked = {c: r["near_duplicate_of"] for c, r in exported.items() if r["near_duplicate_of"]}
+    assert len(linked) >= 5 and all(first in exported for first in linked.values())
     kinds = {r["list_kind"] for r in exported.values()}
     assert kinds == {"media", "flash", "market"}
     digest_only = [r for r in exported.values() if r["digest"] and not r["body_html"]]

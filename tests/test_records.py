@@ -70,8 +70,18 @@ def test_record_of_a_media_article(validator: Draft202012Validator) -> None:
             "",
         ),
         "digest": "",
+        "near_duplicate_of": None,
     }
     validator.validate(record)
+
+
+def test_record_of_a_later_copy_names_the_first_copy(validator: Draft202012Validator) -> None:
+    later = article(code="NW202205302396999001", near_duplicate_of="202205302396506117")
+    record = record_for(later)
+    assert record["near_duplicate_of"] == "202205302396506117"
+    validator.validate(record)
+    # No link, or not a code: null.
+    assert record_for(article(near_duplicate_of="../x"))["near_duplicate_of"] is None
 
 
 def test_record_of_a_flash_article(validator: Draft202012Validator) -> None:
@@ -166,6 +176,8 @@ def test_schema_rejects_what_a_record_never_holds(validator: Draft202012Validato
         {"outlet": ""},
         {"aggregator": ""},
         {"digest": None},
+        {"near_duplicate_of": ""},
+        {"near_duplicate_of": "../x"},
     ):
         assert not validator.is_valid({**good, **change}), change
     incomplete = dict(good)

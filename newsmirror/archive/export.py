@@ -5,10 +5,12 @@ One record per post of ``_posts/`` and ``old_post/``, in the schema of
 article, because :func:`newsmirror.archive.records.article_record` builds both. The
 post gives the title, date, category, tags, body, digest and cited link; what it does
 not show comes from the index's *recorded fields* (``.newsmirror/index.jsonl``, and the
-journal of a run that is working or died): ``list_kind``, the outlet (of flash posts
-above all), ``original_url`` and ``aggregator``. Where the index has none, the reader's
-inferences apply (``flash`` for ``emnews`` posts, the outlet from a ``<outlet>新闻``
-tag); an ``aggregator`` recorded before it was recorded follows from the list kind.
+journals of runs working or dead: a single run's, each worker's of a distributed run):
+``list_kind``, the outlet (of flash posts above all), ``original_url``, ``aggregator``
+and the near-duplicate link. Where the index has none, the reader's inferences apply
+(``flash`` for ``emnews`` posts, the outlet from a ``<outlet>新闻`` tag, the link a
+post shows); an ``aggregator`` recorded before it was recorded follows from the list
+kind.
 
 Read-only and offline: nothing in the archive is written, no lock is taken (a running
 crawl is not disturbed; a post it moves while the export runs may be reported as
@@ -33,7 +35,7 @@ from typing import IO, Any
 
 from newsmirror.archive import reader
 from newsmirror.archive.index import INDEX_NAME, IndexEntry, load_index
-from newsmirror.archive.journal import JOURNAL_NAME, Journal
+from newsmirror.archive.journal import Journal, journal_files
 from newsmirror.archive.listing import post_files
 from newsmirror.archive.paths import STATE_DIR
 from newsmirror.archive.records import ArticleRecord, article_record, record_problem
@@ -45,7 +47,7 @@ logger = logging.getLogger(__name__)
 _POST_DATE_FORMAT = "%Y-%m-%d %H:%M:%S %z"
 
 #: The index's recorded fields a record uses.
-_RECORDED = ("list_kind", "source", "original_url", "aggregator")
+_RECORDED = ("list_kind", "source", "original_url", "aggregator", "near_duplicate_of")
 #: ``on_problem(file, reason)``: a post that was not exported, and why.
 ProblemHandler = Callable[[str, str], None]
 
@@ -64,12 +66,14 @@ class _Slot:
 
 
 def recorded_fields(root: Path) -> dict[str, IndexEntry]:
-    """The index's entries by code, with the puts of a leftover journal on top (as
-    a run's start-up folds them), read without writing anything."""
+    """The index's entries by code, with the puts of every journal on top, oldest
+    journal first (a single run's, the workers' of a distributed run, working or dead:
+    as a start-up folds them), read without writing anything."""
     state = root / STATE_DIR
     parsed = load_index(state / INDEX_NAME)
     entries = dict(parsed.entries) if parsed is not None else {}
-    entries.update(Journal(state / JOURNAL_NAME, fsync=False).replay().puts)
+    for path in journal_files(state):
+        entries.update(Journal(path, fsync=False).replay().puts)
     return entries
 
 
@@ -102,6 +106,7 @@ def record_from_post(file: str, text: str, recorded: IndexEntry | None) -> Artic
         digest=parts.digest,
         source_url=entry.url,
         list_kind=entry.list_kind,
+        near_duplicate_of=entry.near_duplicate_of,
     )
     problem = record_problem(record)
     if problem:

@@ -8,8 +8,8 @@ with the ``tag`` policy also in the post's front matter.
 - :class:`FingerprintLookup` is the one question asked of all fingerprints: which
   codes may be near-duplicates of this one (``find``), answered by band keys, never a
   pairwise scan. :class:`MemoryLookup` answers it in memory, built at the start of a
-  run from the index (about half a second for 100,000 posts); another store (Redis)
-  only needs ``add`` and ``find``.
+  run from the index (about half a second for 100,000 posts); another store (Redis,
+  :mod:`newsmirror.distributed.neardup`) only needs ``add`` and ``find``.
 - :class:`NearDuplicates` checks each candidate against the index (similarity,
   minimum length), decides the first copy of the story, and changes what the archive
   records: links in the index, the ``near_duplicate_of`` key of a post, or a later
@@ -25,7 +25,7 @@ from __future__ import annotations
 import enum
 import logging
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, replace
 from typing import Protocol
 
@@ -147,6 +147,18 @@ class MemoryLookup:
 
 
 @dataclass(frozen=True)
+class ArchivedCopy:
+    """What a check needs to know of an archived candidate."""
+
+    #: Its fingerprint as stored ("" when not computed).
+    fingerprint: str
+    #: Its date as the index writes dates (``2022-05-29 00:02:28 +0800``).
+    date: str
+    #: The first copy it links to ("" when none).
+    link: str
+
+
+@dataclass(frozen=True)
 class Verdict:
     """What :meth:`NearDuplicates.check` found for one article."""
 
@@ -254,6 +266,16 @@ class NearDuplicates:
         build the lookup from the index (a lookup given to the constructor gets each
         fingerprint through ``add``) and learn the archive's links."""
         self._loaded = True
+        usable = self._scan(fill=True)
+        if self._lookup is None:
+            self._lookup = MemoryLookup.of(usable)
+        else:
+            for code, value in usable:
+                self._lookup.add(code, str(value))
+
+    def _scan(self, *, fill: bool) -> list[tuple[str, Fingerprint]]:
+        """Learn the archive's links; return its fingerprints long enough to compare
+        (with ``fill``, missing ones are first computed from the posts)."""
         known: dict[str, Fingerprint] = {}
         missing: list[IndexEntry] = []
         for entry in self.state.entries():
@@ -265,15 +287,11 @@ class NearDuplicates:
             link = entry.near_duplicate_of
             if link and is_valid_code(link):
                 self._members[link].add(entry.code)
-        filled = self._fill(missing)
-        known.update(filled)
-        self.filled = len(filled)
-        usable = [(c, v) for c, v in known.items() if v.chars >= self.min_chars and v.signature]
-        if self._lookup is None:
-            self._lookup = MemoryLookup.of(usable)
-        else:
-            for code, value in usable:
-                self._lookup.add(code, str(value))
+        if fill:
+            filled = self._fill(missing)
+            known.update(filled)
+            self.filled = len(filled)
+        return [(c, v) for c, v in known.items() if v.chars >= self.min_chars and v.signature]
 
     def _fill(self, missing: list[IndexEntry]) -> dict[str, Fingerprint]:
         """Fingerprints of these entries' posts, recorded in the index."""
@@ -298,9 +316,14 @@ class NearDuplicates:
             if len(batch) >= _BATCH:
                 self.state.record(*batch)
                 batch.clear()
+                self._progress()
         if batch:
             self.state.record(*batch)
         return done
+
+    def _progress(self) -> None:
+        """Called while fingerprints are filled in, between batches (a distributed run's
+        worker renews its lease)."""
 
     def _long_enough(self, value: str) -> bool:
         parsed = Fingerprint.parse(value)
@@ -313,26 +336,31 @@ class NearDuplicates:
         mine = Fingerprint.parse(value)
         if mine is None or mine.chars < self.min_chars or not mine.signature:
             return Verdict(short=True)
+        known = self.describe([c for c in self.lookup.find(value) if c != code])
         matches: dict[str, float] = {}
-        for other in self.lookup.find(value):
-            entry = self.state.get(other)
-            if other == code or entry is None or not self._long_enough(entry.fingerprint):
+        for other, copy in known.items():
+            if not self._long_enough(copy.fingerprint):
                 continue
-            parsed = Fingerprint.parse(entry.fingerprint)
+            parsed = Fingerprint.parse(copy.fingerprint)
             assert parsed is not None
             score = similarity(mine, parsed)
             if score >= self.threshold:
                 matches[other] = score
         if not matches:
             return Verdict()
+        links = {m: known[m].link for m in matches if known[m].link}
+        known.update(self.describe(set(links.values()) - known.keys()))
         story = set(matches)
         for match in matches:
-            root = self._root(match)
+            link = links.get(match, "")
+            root = link if link in known else match  # linked to a copy that is gone
             story.add(root)
             story.update(self._members.get(root, ()))
-        story = {c for c in story if c != code and c in self.state}
-        first = min([*story, code], key=lambda c: (date if c == code else self._date(c), c))
-        relink = sorted(c for c in story if c != first and self._link(c) != first)
+        story.discard(code)
+        known.update(self.describe(story - known.keys()))
+        story &= known.keys()
+        first = min([*story, code], key=lambda c: (date if c == code else known[c].date, c))
+        relink = sorted(c for c in story if c != first and known[c].link != first)
         matched = max(matches, key=lambda c: (matches[c], c))
         return Verdict(
             first="" if first == code else first,
@@ -341,24 +369,44 @@ class NearDuplicates:
             relink=tuple(relink),
         )
 
-    def _root(self, code: str) -> str:
-        link = self._link(code)
-        return link if link and link in self.state else code
+    def describe(self, codes: Collection[str]) -> dict[str, ArchivedCopy]:
+        """What a check needs of those of ``codes`` that are archived (the others are
+        left out)."""
+        out = {}
+        for code in codes:
+            entry = self.state.get(code)
+            if entry is not None:
+                out[code] = ArchivedCopy(entry.fingerprint, entry.date, self._link(code))
+        return out
 
     def _link(self, code: str) -> str:
         entry = self.state.get(code)
         link = entry.near_duplicate_of if entry is not None else ""
         return link if is_valid_code(link) else ""
 
-    def _date(self, code: str) -> str:
-        entry = self.state.get(code)
-        return entry.date if entry is not None else ""
+    def run_codes(self) -> dict[str, str]:
+        """The codes the last process of a run re-checks with the whole archive in view
+        (-> the list of those new to the archive, "" for the others). None here: a
+        process alone on the archive decides with all of it in view; the lookup the
+        workers of a distributed run share (:mod:`newsmirror.distributed.neardup`)
+        names every code they archived."""
+        return {}
 
     # -- changes -------------------------------------------------------------------------
-    def accept(self, code: str, value: str, first: str = "") -> None:
-        """Article ``code`` is being archived, as a later copy of ``first`` or not."""
+    def accept(
+        self, code: str, value: str, first: str = "", *, date: str = "", listed: str = ""
+    ) -> None:
+        """Article ``code`` is being archived, as a later copy of ``first`` or not.
+
+        ``date`` (its date as the index writes dates) and ``listed`` (the list it came
+        from, when it is new to the archive) are for a lookup shared with other
+        processes, which do not see this process's index."""
         if self._long_enough(value):
             self.lookup.add(code, value)
+        self._joined(code, first)
+
+    def _joined(self, code: str, first: str) -> None:
+        """Learn that ``code`` now links to ``first`` (or to nothing)."""
         self._members[self._link(code)].discard(code)  # an archived article fetched again
         if first:
             self._members[first].add(code)

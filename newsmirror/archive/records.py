@@ -40,6 +40,7 @@ class ArticleRecord(TypedDict):
     list_kind: str
     content_hash: str
     digest: str
+    near_duplicate_of: str | None
 
 
 #: The record's keys in the order they are written.
@@ -82,6 +83,7 @@ def article_record(
     digest: str,
     source_url: str,
     list_kind: str,
+    near_duplicate_of: str = "",
 ) -> ArticleRecord:
     """The record of one normalised article (the values a post is written from, or
     read back from a post and the index).
@@ -91,7 +93,8 @@ def article_record(
     cleaned bodies), ``source_url`` as the post cites it. ``content_hash`` is the
     index's (:func:`~newsmirror.archive.reader.content_hash`). An empty or unknown
     (``未知来源``) ``outlet``, an empty ``aggregator`` (a publisher archived directly)
-    and non-http(s) URLs become ``null``.
+    and non-http(s) URLs become ``null``, as does a ``near_duplicate_of`` that names no
+    code (the article is no later copy of another).
     """
     body_html = escape_liquid(body_html.strip())
     return ArticleRecord(
@@ -109,6 +112,7 @@ def article_record(
         list_kind=list_kind,
         content_hash=content_hash(title, body_html, digest),
         digest=digest,
+        near_duplicate_of=near_duplicate_of if is_valid_code(near_duplicate_of) else None,
     )
 
 

@@ -13,7 +13,10 @@ Keys (``<REDIS_KEY_PREFIX>:<spider>:…``, see :class:`RunKeys`):
 - ``done`` (set): codes archived in this run;
 - ``seed`` (list): the run's start requests, kept for sweeps;
 - ``stats:<run id>`` (hash) and ``problems:<run id>`` (list): every worker's counters
-  (summed) and problems, for the run-wide summary; kept a week.
+  (summed) and problems, for the run-wide summary; kept a week;
+- ``neardup:<run id>:…``: the near-duplicate lookup the workers share
+  (:mod:`newsmirror.distributed.neardup`), many keys; deleted with the run's other keys
+  when it ends (by name pattern, after them: the run id keeps a next run's apart).
 
 Every decision is one Lua script, so it is atomic across workers; times are the
 Redis server's (``TIME``), so the workers' clocks do not matter. A standalone Redis
@@ -118,8 +121,13 @@ class RunKeys:
         return self._key(f"problems:{run_id}")
 
     def coordination(self) -> list[str]:
-        """The keys that live as long as the run (deleted when it ends)."""
+        """The keys that live as long as the run (deleted when it ends), but for the
+        near-duplicate lookup's (:meth:`neardup`)."""
         return [self._key(name) for name in _KEY_NAMES]
+
+    def neardup(self, run_id: str) -> str:
+        """The prefix of the run's near-duplicate lookup keys (``<base>:neardup:<run id>``)."""
+        return self._key(f"neardup:{run_id}")
 
 
 # -- Lua -------------------------------------------------------------------------------
@@ -370,8 +378,23 @@ class DistributedRun:
         )
         self.left = True
         if ended:
+            self.drop_keys(self.keys.neardup(_text(run_id)))
             logger.info("run %s is complete: its Redis keys are removed", _text(run_id))
         return bool(ended)
+
+    def drop_keys(self, prefix: str) -> int:
+        """Delete every key under ``prefix`` (``<prefix>:…``); how many."""
+        pattern = re.sub(r"([*?\[\]\\])", r"\\\1", prefix) + ":*"
+        dropped = 0
+        batch: list[Any] = []
+        for key in self.server.scan_iter(match=pattern, count=1000):
+            batch.append(key)
+            if len(batch) >= 1000:
+                dropped += int(self.server.unlink(*batch))
+                batch.clear()
+        if batch:
+            dropped += int(self.server.unlink(*batch))
+        return dropped
 
     # -- the frontier --------------------------------------------------------------------
     def seed(self, requests: Sequence[tuple[bytes, float]]) -> bool:
