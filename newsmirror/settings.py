@@ -158,8 +158,11 @@ REDIS_ARCHIVE_WAIT = 60.0
 ADDONS = {"newsmirror.distributed.addon.RedisAddon": 0}
 
 # --- processing -------------------------------------------------------------------------
-# Scrapy's default (100) caps items in flight per response; the list responses fan out
-# into many text requests, each yielding one item, so this does not limit us.
+# Outputs of one response processed at once. A text response yields one item, a list
+# response only requests, and the pipelines are synchronous, so more buys nothing; but
+# Scrapy starts CONCURRENT_ITEMS asyncio tasks for every response's output, and its
+# default (100) cost a fifth of the crawl's CPU (Scrapy issue #5182; benchmarks/).
+CONCURRENT_ITEMS = 1
 ITEM_PIPELINES = {
     "newsmirror.pipelines.NormalizeTextPipeline": 100,
     "newsmirror.pipelines.CleanBodyPipeline": 200,

@@ -15,11 +15,11 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from newsmirror.archive.atomic import atomic_write_text
+from newsmirror.archive.atomic import atomic_open
 from newsmirror.archive.paths import OLD_POSTS_DIR, POST_NAME_RE, POSTS_DIR
 from newsmirror.normalize.codes import is_valid_code
 
@@ -101,8 +101,13 @@ class IndexEntry:
         """``YYYY-MM-DD`` of the post (its file name's date)."""
         return self.date[:10]
 
+    def as_dict(self) -> dict[str, str]:
+        """The fields by name, in line order (``dataclasses.asdict`` without its deep
+        copies: this is on the path of every index and journal line)."""
+        return {key: getattr(self, key) for key in ENTRY_KEYS}
+
     def to_json(self) -> str:
-        return json.dumps(asdict(self), ensure_ascii=False)
+        return json.dumps(self.as_dict(), ensure_ascii=False)
 
 
 #: JSON keys in line order.
@@ -162,11 +167,16 @@ class ParsedIndex:
 
 def parse_index(text: str) -> ParsedIndex:
     """Parse index text, tolerating what merges and crashes leave behind."""
-    parsed = ParsedIndex({}, [], set(), False)
-    previous = ""
     # Split on "\n" only: titles may hold U+2028 and other characters that
     # str.splitlines() would treat as line breaks.
-    for number, line in enumerate(text.split("\n"), start=1):
+    return parse_index_lines(text.split("\n"))
+
+
+def parse_index_lines(lines: Iterable[str]) -> ParsedIndex:
+    """:func:`parse_index` of the file's lines, split on ``"\\n"`` (with or without it)."""
+    parsed = ParsedIndex({}, [], set(), False)
+    previous = ""
+    for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         if line.startswith(_CONFLICT_MARKERS):
@@ -191,17 +201,22 @@ def parse_index(text: str) -> ParsedIndex:
 
 
 def load_index(path: Path) -> ParsedIndex | None:
-    """The index at ``path``, or ``None`` when there is none (or it is not UTF-8)."""
+    """The index at ``path``, or ``None`` when there is none (or it is not UTF-8).
+
+    Read a line at a time (a binary file splits on ``b"\\n"`` only), so the file's
+    text is never held whole next to its entries: that peak stayed in the run's RSS."""
     try:
-        raw = path.read_bytes()
+        handle = path.open("rb")
     except FileNotFoundError:
         return None
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        logger.warning("index %s is not UTF-8 (%s); it will be rebuilt from the posts", path, exc)
-        return None
-    return parse_index(text)
+    with handle:
+        try:
+            return parse_index_lines(line.decode("utf-8") for line in handle)
+        except UnicodeDecodeError as exc:
+            logger.warning(
+                "index %s is not UTF-8 (%s); it will be rebuilt from the posts", path, exc
+            )
+            return None
 
 
 def render_index(entries: Iterable[IndexEntry]) -> str:
@@ -211,5 +226,10 @@ def render_index(entries: Iterable[IndexEntry]) -> str:
 
 
 def write_index(path: Path, entries: Iterable[IndexEntry], *, fsync: bool = True) -> None:
-    """Replace the index at ``path`` atomically."""
-    atomic_write_text(path, render_index(entries), fsync=fsync)
+    """Replace the index at ``path`` atomically with :func:`render_index`'s text,
+    written a line at a time: the text of a large index (and its lines, and its bytes)
+    is never held whole, a peak that stayed in a run's RSS."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_open(path, fsync=fsync) as out:
+        for entry in sorted(entries, key=lambda e: e.code):
+            out.write(entry.to_json().encode("utf-8") + b"\n")

@@ -20,7 +20,7 @@ import logging
 import os
 import re
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -55,7 +55,7 @@ class Journal:
         self.fsync = fsync
 
     def put(self, *entries: IndexEntry) -> None:
-        self._append(*({"put": asdict(e)} for e in entries))
+        self._append(*({"put": e.as_dict()} for e in entries))
 
     def recheck(self, files: Iterable[str]) -> None:
         self._append({"recheck": sorted(set(files))})
