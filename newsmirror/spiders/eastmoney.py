@@ -17,6 +17,7 @@ from newsmirror.incremental import RELIST_META
 from newsmirror.items import LIST_FLASH, LIST_MARKET, LIST_MEDIA, Article
 from newsmirror.sources import answers
 from newsmirror.sources import eastmoney as source
+from newsmirror.sources.newsshare import share_url
 from newsmirror.spiders._failures import MAX_REASON, FailureReports, failure_reason
 from newsmirror.summary import listed_in_report
 
@@ -32,11 +33,6 @@ def _split_arg(value: str | Iterable[str] | None, default: Iterable[str]) -> lis
         return list(default)
     parts = value.split(",") if isinstance(value, str) else list(value)
     return [p.strip() for p in parts if p.strip()]
-
-
-def share_url(share_base: str, info_code: str) -> str:
-    """The canonical human-facing page of an article."""
-    return f"{share_base}/html_News/NewsShare.html?{urlencode({'infoCode': info_code})}"
 
 
 class EastmoneySpider(FailureReports, scrapy.Spider):
