@@ -11,15 +11,13 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from newsmirror import signals
 from newsmirror.spiders.eastmoney import EastmoneySpider
 from newsmirror.testing.catalog import Catalog
-from newsmirror.testing.offline import OfflineCrawl
+from newsmirror.testing.offline import OfflineCrawl, Reports
 
 from .hostile import (
     CASES,
@@ -37,23 +35,6 @@ from .hostile import (
 )
 
 LOCAL = "http://127.0.0.1:9"
-
-
-class Reports:
-    """newsmirror's signals as the run summary receives them."""
-
-    def __init__(self, crawl: OfflineCrawl) -> None:
-        self.seen: list[tuple[str, dict[str, Any]]] = []
-        self._receivers = []  # signals hold weak references
-        for name in ("article_failed", "article_skipped", "list_failed"):
-
-            def receive(name: str = name, **kwargs: Any) -> None:
-                kwargs.pop("signal", None)
-                kwargs.pop("sender", None)
-                self.seen.append((name, kwargs))
-
-            self._receivers.append(receive)
-            crawl.crawler.signals.connect(receive, signal=getattr(signals, name))
 
 
 def test_the_corpus_covers_every_family() -> None:

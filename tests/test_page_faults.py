@@ -15,13 +15,12 @@ from scrapy.http import HtmlResponse, Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
-from newsmirror import signals
 from newsmirror.sources import pages
 from newsmirror.sources.base import PageFields
 from newsmirror.spiders.newsshare import NewsshareSpider
 from newsmirror.spiders.publisher import CaijingdailySpider
 from newsmirror.testing.catalog import Catalog
-from newsmirror.testing.offline import OfflineCrawl
+from newsmirror.testing.offline import OfflineCrawl, Reports
 from newsmirror.testing.server import HTML_ERROR_PAGE, share_page
 from newsmirror.testing.source_fixtures import build_response, load_fixture
 
@@ -32,23 +31,6 @@ BLANK_PAGE = "<html><body></body></html>"
 FIXTURE = load_fixture("caijingdaily")
 FEED = "https://www.caijingdaily.example/rss/finance.xml"
 ARTICLE = "https://www.caijingdaily.example/news/2024/02/05/100231.html"
-
-
-class Reports:
-    """newsmirror's signals as the run summary receives them."""
-
-    def __init__(self, crawl: OfflineCrawl) -> None:
-        self.seen: list[tuple[str, dict[str, Any]]] = []
-        self._receivers = []  # signals hold weak references
-        for name in ("article_failed", "article_skipped", "list_failed"):
-
-            def receive(name: str = name, **kwargs: Any) -> None:
-                kwargs.pop("signal", None)
-                kwargs.pop("sender", None)
-                self.seen.append((name, kwargs))
-
-            self._receivers.append(receive)
-            crawl.crawler.signals.connect(receive, signal=getattr(signals, name))
 
 
 def answer(request: Request, body: str | bytes, headers: dict[str, str] | None = None) -> Response:

@@ -17,32 +17,13 @@ from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
-from newsmirror import signals
 from newsmirror.items import Article
 from newsmirror.spiders.eastmoney import EastmoneySpider
-from newsmirror.testing.offline import OfflineCrawl
+from newsmirror.testing.offline import OfflineCrawl, Reports
 
 LOCAL = "http://127.0.0.1:9"
 JSON = {"Content-Type": "application/json"}
 SAFE = re.compile(r"[A-Za-z0-9]+")
-
-
-class Reports:
-    """newsmirror's signals as the run summary receives them."""
-
-    def __init__(self, crawl: OfflineCrawl) -> None:
-        self.seen: list[tuple[str, dict[str, Any]]] = []
-        for name in ("article_failed", "article_skipped", "list_failed"):
-            crawl.crawler.signals.connect(self._receiver(name), signal=getattr(signals, name))
-
-    def _receiver(self, name: str) -> Any:
-        def receive(**kwargs: Any) -> None:
-            kwargs.pop("signal", None)
-            kwargs.pop("sender", None)
-            self.seen.append((name, kwargs))
-
-        setattr(self, f"_keep_{name}", receive)  # signals hold weak references
-        return receive
 
 
 def offline(tmp_path: Path, lists: str = "media", **settings: Any) -> OfflineCrawl:

@@ -20,6 +20,7 @@ from scrapy.utils.misc import build_from_crawler, load_object
 from scrapy.utils.test import get_crawler
 
 import newsmirror.settings as project_settings
+from newsmirror import signals as nm_signals
 
 
 def project_settings_dict(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -94,3 +95,26 @@ class OfflineCrawl:
 def kv_enabled(order: Any) -> bool:
     """``ITEM_PIPELINES`` entries set to ``None`` are disabled."""
     return order is not None
+
+
+class Reports:
+    """newsmirror's failure and skip signals as the run summary receives them:
+    ``seen`` holds ``(signal name, keyword arguments)`` in arrival order."""
+
+    SIGNALS = ("article_failed", "article_skipped", "list_failed")
+
+    def __init__(self, crawl: OfflineCrawl) -> None:
+        self.seen: list[tuple[str, dict[str, Any]]] = []
+        self._receivers: list[Any] = []  # signals hold weak references
+        for name in self.SIGNALS:
+            receive = self._receiver(name)
+            self._receivers.append(receive)
+            crawl.crawler.signals.connect(receive, signal=getattr(nm_signals, name))
+
+    def _receiver(self, name: str) -> Any:
+        def receive(**kwargs: Any) -> None:
+            kwargs.pop("signal", None)
+            kwargs.pop("sender", None)
+            self.seen.append((name, kwargs))
+
+        return receive
