@@ -23,6 +23,7 @@ their posts are read once and the fingerprints recorded.
 from __future__ import annotations
 
 import enum
+import functools
 import logging
 from collections import defaultdict
 from collections.abc import Collection, Iterable
@@ -52,6 +53,12 @@ logger = logging.getLogger(__name__)
 
 #: Fingerprints recorded per journal write while filling in missing ones.
 _BATCH = 500
+
+#: :meth:`Fingerprint.parse`, remembered for the strings parsed last: a check parses
+#: the article's fingerprint and its candidates' again and again (the lookup, the
+#: length test, the similarity). Bounded, so memory stays flat however large the
+#: archive; the index keeps only the strings.
+_parse = functools.lru_cache(maxsize=2048)(Fingerprint.parse)
 
 
 class NearDuplicatePolicy(enum.Enum):
@@ -131,15 +138,17 @@ class MemoryLookup:
         found: set[str] = set()
         for band, value in self._keys(fingerprint):
             column = self._sorted[band]
-            low = int(np.searchsorted(column, value, side="left"))
-            high = int(np.searchsorted(column, value, side="right"))
-            found.update(self._codes[i] for i in self._order[band, low:high])
+            key = np.uint64(value)  # searching for a Python int costs numpy 20 times more
+            low = int(column.searchsorted(key, side="left"))
+            high = int(column.searchsorted(key, side="right"))
+            if high > low:
+                found.update([self._codes[i] for i in self._order[band, low:high].tolist()])
             found.update(self._added.get((band, value), ()))
         return sorted(found)
 
     @staticmethod
     def _keys(value: str) -> list[tuple[int, int]]:
-        parsed = Fingerprint.parse(value)
+        parsed = _parse(value)
         if parsed is None or len(parsed.signature) != NUM_PERM:
             return []
         row = _band_values(np.frombuffer(parsed.signature, dtype=np.uint8))[0]
@@ -326,23 +335,25 @@ class NearDuplicates:
         worker renews its lease)."""
 
     def _long_enough(self, value: str) -> bool:
-        parsed = Fingerprint.parse(value)
+        return self._usable(_parse(value))
+
+    def _usable(self, parsed: Fingerprint | None) -> bool:
+        """Whether a fingerprint is long enough to compare."""
         return parsed is not None and parsed.chars >= self.min_chars and bool(parsed.signature)
 
     # -- questions -----------------------------------------------------------------------
     def check(self, code: str, value: str, date: str) -> Verdict:
         """The archived near-duplicates of article ``code`` (fingerprint ``value``,
         published ``date`` as the index writes dates) and the first copy of its story."""
-        mine = Fingerprint.parse(value)
-        if mine is None or mine.chars < self.min_chars or not mine.signature:
+        mine = _parse(value)
+        if mine is None or not self._usable(mine):
             return Verdict(short=True)
         known = self.describe([c for c in self.lookup.find(value) if c != code])
         matches: dict[str, float] = {}
         for other, copy in known.items():
-            if not self._long_enough(copy.fingerprint):
+            parsed = _parse(copy.fingerprint)
+            if parsed is None or not self._usable(parsed):
                 continue
-            parsed = Fingerprint.parse(copy.fingerprint)
-            assert parsed is not None
             score = similarity(mine, parsed)
             if score >= self.threshold:
                 matches[other] = score
