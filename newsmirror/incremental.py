@@ -32,6 +32,7 @@ from newsmirror.archive.lock import ArchiveLocked
 from newsmirror.archive.neardup import NearDuplicates
 from newsmirror.archive.rotation import rotate
 from newsmirror.archive.state import ArchiveState
+from newsmirror.archive_writes import DEFAULT_THREADS, BackgroundWrites
 from newsmirror.config import contracts_running
 from newsmirror.exitcodes import LOCKED, REASON_LOCKED
 from newsmirror.normalize.dates import SHANGHAI
@@ -77,6 +78,8 @@ class ArchiveSession:
         self.root = Path(root)
         self.fsync = settings.getbool("ARCHIVE_FSYNC", True)
         self.keep_days = settings.getint("ROTATE_KEEP_DAYS", 0)
+        #: New post files being written in worker threads (see newsmirror.archive_writes).
+        self.writes = BackgroundWrites(settings.getint("ARCHIVE_WRITE_THREADS", DEFAULT_THREADS))
         self._state: ArchiveState | None = None
         self._closed = False
         self._refresh: bool | None = None

@@ -7,12 +7,15 @@ the crawl stats under ``newsmirror/<stage>/<event>``.
 from __future__ import annotations
 
 import logging
+from collections.abc import Coroutine
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Self
+from typing import Any, Self
 
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem, NotConfigured
+from scrapy.utils.asyncio import CallLaterResult, call_later
+from scrapy.utils.reactor import is_reactor_installed
 
 from newsmirror import signals as nm_signals
 from newsmirror.archive.categories import read_category_pages
@@ -24,8 +27,8 @@ from newsmirror.archive.neardup import (
 )
 from newsmirror.archive.post import PostContent
 from newsmirror.archive.state import ArchiveState
-from newsmirror.archive.store import ArchiveStore
-from newsmirror.archive.writer import ArchiveWriter
+from newsmirror.archive.store import ArchiveStore, PlannedPost, write_post_file
+from newsmirror.archive.writer import ArchiveWriter, WriteResult
 from newsmirror.config import contracts_running
 from newsmirror.incremental import ArchiveSession
 from newsmirror.items import LIST_FLASH, UNKNOWN_SOURCE, Article
@@ -296,13 +299,28 @@ class DetectNearDuplicatesPipeline(_Stage):
             self._copies = copies
         return self._copies
 
-    def process_item(self, item: Article) -> Article:
+    def process_item(self, item: Article) -> Article | Coroutine[Any, Any, Article]:
         assert item.published is not None, "ValidateArticlePipeline must run first"
         text = fingerprint_text(item.title, item.body_html, item.digest)
         item.fingerprint = str(fingerprint(text))
         self.inc("fingerprinted")
+        return self.decide(item)
+
+    def decide(self, item: Article) -> Article | Coroutine[Any, Any, Article]:
+        """Check the item against the archive and settle what it changes.
+
+        The archived copies a decision weighs are read from the index, and settling
+        rewrites or removes their posts: when posts are still being written in worker
+        threads (:mod:`newsmirror.archive_writes`) and the item has candidate copies
+        (rare) or is one of them, the decision waits for those writes and is taken
+        again (returning a coroutine)."""
+        assert item.published is not None
         date = format_post_date(item.published)
-        verdict = self.copies.check(item.code, item.fingerprint, date)
+        candidates = self.copies.lookup.find(item.fingerprint)
+        writes = self.session.writes
+        if writes.busy and (candidates or writes.pending(item.code)):
+            return self._decide_after(item)
+        verdict = self.copies.check(item.code, item.fingerprint, date, candidates=candidates)
         self.inc("short" if verdict.short else "found" if verdict.found else "unique")
         first = verdict.first or item.code
         for code in verdict.relink:
@@ -318,6 +336,11 @@ class DetectNearDuplicatesPipeline(_Stage):
         if listed:
             self.new_this_run[item.code] = listed
         return item
+
+    async def _decide_after(self, item: Article) -> Article:
+        await self.session.writes.wait_all()
+        result = self.decide(item)
+        return await result if isinstance(result, Coroutine) else result
 
     def later_copy(self, item: Article, verdict: Verdict, *, archived: bool) -> None:
         """Log and count a later copy; drop it under ``skip`` (unless already archived:
@@ -439,6 +462,8 @@ class WriteArchivePipeline(_Stage):
         policy = NearDuplicatePolicy.from_setting(settings.get("NEAR_DUPLICATE_POLICY"))
         #: Posts name the first copy of their story in their front matter.
         self.show_near_duplicates = policy is NearDuplicatePolicy.TAG
+        #: Flushes the group commit of the last posts when no more posts come.
+        self._sync_call: CallLaterResult | None = None
 
     @property
     def store(self) -> ArchiveStore:
@@ -447,9 +472,58 @@ class WriteArchivePipeline(_Stage):
         return self._store
 
     def close_spider(self) -> None:
-        self.session.close()
+        if self._sync_call is not None:
+            self._sync_call.cancel()
+            self._sync_call = None
+        self.session.writes.close()
+        self.session.close()  # flushes the last group before the index is written
 
-    def process_item(self, item: Article) -> Article:
+    def schedule_sync(self) -> None:
+        """Have the posts waiting for their group's fsyncs synced within the group's
+        delay even when no further post comes to flush them (without a reactor, as
+        offline, the next post or the end of the run flushes them)."""
+        if not self.session.state_is_open or not is_reactor_installed():
+            return
+        group = self.session.state.group
+        if group.pending and self._sync_call is None:
+            self._sync_call = call_later(group.max_delay, self._sync_now)
+
+    def _sync_now(self) -> None:
+        self._sync_call = None
+        if not self.session.state_is_open:
+            return
+        try:
+            self.session.state.group.flush()
+        except OSError:
+            logger.exception("archive %s: could not sync the last posts", self.session.root)
+            self.inc("errors/sync")
+
+    def process_item(self, item: Article) -> Article | Coroutine[Any, Any, Article]:
+        """Store the article; a new post's file is written in a worker thread when the
+        reactor runs (the coroutine returned then ends when it is archived)."""
+        writes = self.session.writes
+        if writes.pending(item.code):  # the same code, listed twice, still being written
+            return self._after_write(item)
+        plan = self.plan(item)
+        if plan.creates and writes.available():
+            return self._create_in_thread(item, plan)
+        path, result = self.store.apply(plan)
+        return self.stored(item, path, result)
+
+    async def _after_write(self, item: Article) -> Article:
+        await self.session.writes.wait([item.code])
+        result = self.process_item(item)
+        return await result if isinstance(result, Coroutine) else result
+
+    async def _create_in_thread(self, item: Article, plan: PlannedPost) -> Article:
+        path, fsync = self.store.root / plan.file, self.writer.fsync
+        await self.session.writes.write(
+            item.code, lambda: write_post_file(path, plan.text, fsync=fsync)
+        )
+        path, result = self.store.created(plan)
+        return self.stored(item, path, result)
+
+    def plan(self, item: Article) -> PlannedPost:
         assert item.published is not None, "ValidateArticlePipeline must run first"
         if not self.session.may_write(item.code):
             self.inc("dropped/claimed_elsewhere")
@@ -468,7 +542,7 @@ class WriteArchivePipeline(_Stage):
             source_url=item.source_url,
             near_duplicate_of=item.near_duplicate_of if self.show_near_duplicates else "",
         )
-        path, result = self.store.store(
+        return self.store.plan(
             post,
             list_kind=item.list_kind,
             source=item.source_name,
@@ -477,7 +551,10 @@ class WriteArchivePipeline(_Stage):
             aggregator=item.aggregator,
             near_duplicate_of=item.near_duplicate_of,
         )
+
+    def stored(self, item: Article, path: Path, result: WriteResult) -> Article:
         self.session.written(item.code)
+        self.schedule_sync()
         self.inc(result.value)
         self.inc(f"{result.value}/{item.list_name or item.list_kind}")
         logger.debug("%s %s", result.value, path)

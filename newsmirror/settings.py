@@ -43,6 +43,9 @@ SITE_BASE = "//finews.withounder.com"
 SITE_TITLE = "金融消息"
 #: fsync each post before it is renamed into place (survives power loss, not only kills).
 ARCHIVE_FSYNC = True
+#: Worker threads that write new post files while the crawl goes on (0: write them on
+#: the crawl's thread). See newsmirror/archive_writes.py.
+ARCHIVE_WRITE_THREADS = 4
 #: Fetch articles that are already archived again (also ``-a refresh=1``); a changed
 #: one is updated in place, an unchanged one is left alone.
 ARCHIVE_REFRESH = False

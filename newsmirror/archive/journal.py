@@ -1,9 +1,10 @@
 """The run journal: what a run changed since the index was last written.
 
 ``.newsmirror/journal.jsonl`` is append-only and local (git-ignored). Each line is
-written, and fsync'd, right after the change it describes is on disk:
+written right after the change it describes is on disk:
 
-- ``{"put": {<index entry>}}`` after a post was written or moved;
+- ``{"put": {<index entry>}}`` after a post was written or moved (its fsync may be
+  left to the run's group commit, :mod:`newsmirror.archive.groupsync`);
 - ``{"recheck": ["<file>", …]}`` *before* an existing post is rewritten, moved or
   removed, so that a run killed in the middle leaves the names of the posts to read
   again.
@@ -54,19 +55,22 @@ class Journal:
         self.path = path
         self.fsync = fsync
 
-    def put(self, *entries: IndexEntry) -> None:
-        self._append(*({"put": e.as_dict()} for e in entries))
+    def put(self, *entries: IndexEntry, sync: bool = True) -> None:
+        """Journal these entries; ``sync=False`` leaves the fsync to the caller (a
+        group commit syncs the file once for many lines)."""
+        self._append(*({"put": e.as_dict()} for e in entries), sync=sync)
 
     def recheck(self, files: Iterable[str]) -> None:
+        """Always synced: the line must be on disk before the posts it names change."""
         self._append({"recheck": sorted(set(files))})
 
-    def _append(self, *records: dict[str, Any]) -> None:
+    def _append(self, *records: dict[str, Any], sync: bool = True) -> None:
         data = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records).encode("utf-8")
         fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         try:
             while data:
                 data = data[os.write(fd, data) :]
-            if self.fsync:
+            if self.fsync and sync:
                 os.fsync(fd)
         finally:
             os.close(fd)

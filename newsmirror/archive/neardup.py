@@ -342,13 +342,19 @@ class NearDuplicates:
         return parsed is not None and parsed.chars >= self.min_chars and bool(parsed.signature)
 
     # -- questions -----------------------------------------------------------------------
-    def check(self, code: str, value: str, date: str) -> Verdict:
+    def check(
+        self, code: str, value: str, date: str, *, candidates: Iterable[str] | None = None
+    ) -> Verdict:
         """The archived near-duplicates of article ``code`` (fingerprint ``value``,
-        published ``date`` as the index writes dates) and the first copy of its story."""
+        published ``date`` as the index writes dates) and the first copy of its story.
+        ``candidates``: what ``lookup.find(value)`` just answered, when the caller
+        asked it first."""
         mine = _parse(value)
         if mine is None or not self._usable(mine):
             return Verdict(short=True)
-        known = self.describe([c for c in self.lookup.find(value) if c != code])
+        if candidates is None:
+            candidates = self.lookup.find(value)
+        known = self.describe([c for c in candidates if c != code])
         matches: dict[str, float] = {}
         for other, copy in known.items():
             parsed = _parse(copy.fingerprint)

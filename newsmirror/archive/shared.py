@@ -182,6 +182,7 @@ class SharedArchiveState(ArchiveState):
         kept when the index cannot be read (the next single run or prepared start
         repairs the index from the posts).
         """
+        self.group.flush()  # the posts the index will name are durable first
         if not self.journal.exists():
             return
         try:

@@ -21,6 +21,7 @@ from types import TracebackType
 
 from newsmirror.archive import reader
 from newsmirror.archive.atomic import atomic_write_text
+from newsmirror.archive.groupsync import GroupSync
 from newsmirror.archive.index import INDEX_NAME, IndexEntry, load_index, write_index
 from newsmirror.archive.journal import JOURNAL_NAME, Journal, journal_files
 from newsmirror.archive.listing import post_files, remove_temp_files
@@ -121,6 +122,8 @@ class ArchiveState:
         self.state_dir = root / STATE_DIR
         self.index_path = self.state_dir / INDEX_NAME
         self.journal = Journal(self.state_dir / JOURNAL_NAME, fsync=fsync)
+        #: The folder and journal fsyncs of new posts, done for a group at a time.
+        self.group = GroupSync(enabled=fsync)
         self.lock = ArchiveLock(self.state_dir)
         self.report = StartReport()
         self._entries: dict[str, IndexEntry] = {}
@@ -147,6 +150,7 @@ class ArchiveState:
 
     def save(self) -> None:
         """Write the index if anything changed, then drop the journal it folds in."""
+        self.group.flush()  # the posts the index will name are durable first
         if self._dirty or self.journal.exists() or self._leftover_journals:
             write_index(self.index_path, self._entries.values(), fsync=self.fsync)
             self.journal.remove()
@@ -191,14 +195,18 @@ class ArchiveState:
 
     # -- changes (call only after the post is on disk, or before touching one) ----------
     def record(self, *entries: IndexEntry) -> None:
-        """These entries' posts are on disk: journal them and update the index."""
-        self.journal.put(*entries)
+        """These entries' posts are on disk: journal them and update the index. The
+        journal's fsync is left to the group commit (:attr:`group`)."""
+        self.journal.put(*entries, sync=not self.group.enabled)
+        self.group.owe(file=self.journal.path)
         for entry in entries:
             self._entries[entry.code] = entry
         self._dirty = True
+        self.group.changed()
 
     def will_change(self, *files: str) -> None:
-        """Journal, before it happens, that these existing posts are about to change."""
+        """Journal, before it happens, that these existing posts are about to change
+        (synced at once, with every line before it)."""
         self.journal.recheck(files)
 
     def forget(self, code: str) -> None:

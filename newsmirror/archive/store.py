@@ -8,7 +8,7 @@ written atomically, *then* journaled; an existing post is first named in the jou
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from newsmirror.archive.atomic import atomic_write_text
@@ -20,6 +20,24 @@ from newsmirror.archive.state import ArchiveState
 from newsmirror.archive.writer import ArchiveWriter, WriteResult
 
 logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class PlannedPost:
+    """What storing one post will do, decided before any file is touched."""
+
+    post: PostContent
+    #: The post's path relative to the archive root.
+    file: str
+    text: str
+    entry: IndexEntry
+    existing: IndexEntry | None
+    newly_linked: bool
+
+    @property
+    def creates(self) -> bool:
+        """A new code: the post file is created, nothing existing is touched."""
+        return self.existing is None
 
 
 class ArchiveStore:
@@ -53,6 +71,30 @@ class ArchiveStore:
 
         A post that shows a new ``near_duplicate_of`` link is rewritten even when the
         article did not change."""
+        return self.apply(
+            self.plan(
+                post,
+                list_kind=list_kind,
+                source=source,
+                fingerprint=fingerprint,
+                original_url=original_url,
+                aggregator=aggregator,
+                near_duplicate_of=near_duplicate_of,
+            )
+        )
+
+    def plan(
+        self,
+        post: PostContent,
+        *,
+        list_kind: str = "",
+        source: str = "",
+        fingerprint: str = "",
+        original_url: str = "",
+        aggregator: str = "",
+        near_duplicate_of: str = "",
+    ) -> PlannedPost:
+        """Render ``post`` and decide what storing it does (see :meth:`store`)."""
         existing = self.state.get(post.code)
         folder = existing.folder if existing is not None else POSTS_DIR
         file = f"{folder}/{post_name(post.code, post.published)}"
@@ -70,11 +112,15 @@ class ArchiveStore:
         newly_linked = bool(post.near_duplicate_of) and (
             existing is not None and existing.near_duplicate_of != post.near_duplicate_of
         )
+        return PlannedPost(post, file, text, entry, existing, newly_linked)
+
+    def apply(self, plan: PlannedPost) -> tuple[Path, WriteResult]:
+        """Store a planned post: create, update in place (or move), or leave alone."""
+        existing, entry, text = plan.existing, plan.entry, plan.text
         if existing is None:
-            atomic_write_text(self.root / file, text, fsync=self.writer.fsync)
-            self.state.record(entry)
-            result = WriteResult.CREATED
-        elif not changed(existing, entry) and not newly_linked:
+            write_post_file(self.root / plan.file, text, fsync=self.writer.fsync)
+            return self.created(plan)
+        if not changed(existing, entry) and not plan.newly_linked:
             filled = fill_recorded(existing, entry)
             if filled != existing:
                 self.state.record(filled)
@@ -82,12 +128,24 @@ class ArchiveStore:
         else:
             self._update(existing, entry, text)
             result = WriteResult.UPDATED
-        self.writer.ensure_category_page(post.category, post.category_title)
-        return self.root / file, result
+        self.writer.ensure_category_page(plan.post.category, plan.post.category_title)
+        return self.root / plan.file, result
+
+    def created(self, plan: PlannedPost) -> tuple[Path, WriteResult]:
+        """A planned new post's file is on disk (:func:`write_post_file`, maybe in
+        another thread): journal it, index it, and owe its folder's fsync to the
+        state's group commit."""
+        path = self.root / plan.file
+        self.state.group.owe(folder=path.parent)
+        self.state.record(plan.entry)
+        self.writer.ensure_category_page(plan.post.category, plan.post.category_title)
+        return path, WriteResult.CREATED
 
     def _update(self, existing: IndexEntry, entry: IndexEntry, text: str) -> None:
         self.state.will_change(existing.file, entry.file)
-        atomic_write_text(self.root / entry.file, text, fsync=self.writer.fsync)
+        path = self.root / entry.file
+        write_post_file(path, text, fsync=self.writer.fsync)
+        self.state.group.owe(folder=path.parent)
         if existing.file != entry.file:
             (self.root / existing.file).unlink(missing_ok=True)
         self.state.record(entry)
@@ -105,6 +163,13 @@ class ArchiveStore:
             logger.info(
                 "article %s changed (%s): updated %s", entry.code, ", ".join(differ), entry.file
             )
+
+
+def write_post_file(path: Path, text: str, *, fsync: bool) -> None:
+    """Write a post atomically, its data synced before the rename; the folder's fsync
+    is left to the group commit (:mod:`newsmirror.archive.groupsync`). Touches no
+    shared state: safe to run in a worker thread."""
+    atomic_write_text(path, text, fsync=fsync, sync_dir=False)
 
 
 def changed(existing: IndexEntry, fresh: IndexEntry) -> bool:

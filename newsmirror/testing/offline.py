@@ -10,6 +10,7 @@ For tests of sources and of the whole item path from stored responses::
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Iterable
 from typing import Any
 
@@ -84,6 +85,15 @@ class OfflineCrawl:
         """Pass ``item`` through every pipeline stage (``DropItem`` propagates)."""
         for pipeline in self.pipelines:
             item = pipeline.process_item(item)
+        return item
+
+    async def process_async(self, item: Any) -> Any:
+        """:meth:`process` as Scrapy runs it, inside a running asyncio loop: a stage may
+        return a coroutine (a post written in a worker thread), awaited here. Several
+        items may be in the pipelines at once (``asyncio.gather``)."""
+        for pipeline in self.pipelines:
+            result = pipeline.process_item(item)
+            item = await result if inspect.isawaitable(result) else result
         return item
 
     def close(self) -> None:
