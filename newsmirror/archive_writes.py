@@ -12,9 +12,9 @@ a rename (:func:`newsmirror.archive.store.write_post_file`).
 
 Only *new* posts are written this way. Updates, moves and removals of archived posts
 stay synchronous, and a stage about to touch an archived post first waits for that
-code's write (:meth:`BackgroundWrites.wait`); a near-duplicate decision with any
-candidate at all waits for every write in flight (:meth:`BackgroundWrites.wait_all`),
-since the archived copies it weighs are read from the index. Without a running asyncio loop (the
+code's write (:meth:`BackgroundWrites.wait`): a near-duplicate decision whose
+candidate copies are still being written (the copies it weighs are read from the
+index) waits for those writes and is taken again. Without a running asyncio loop (the
 offline test harness, a non-asyncio reactor) every write is made in place.
 """
 
@@ -58,9 +58,9 @@ class BackgroundWrites:
         """Whether any post is being written."""
         return bool(self._pending)
 
-    async def wait_all(self) -> None:
-        """Until every write started so far has ended (see :meth:`wait`)."""
-        await self.wait(list(self._pending))
+    def pending_of(self, codes: Iterable[str]) -> list[str]:
+        """Those of ``codes`` whose posts are being written."""
+        return [code for code in codes if code in self._pending]
 
     async def wait(self, codes: Iterable[str]) -> None:
         """Until the writes of ``codes`` (those being written) have ended, successfully

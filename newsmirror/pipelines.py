@@ -310,17 +310,18 @@ class DetectNearDuplicatesPipeline(_Stage):
         """Check the item against the archive and settle what it changes.
 
         The archived copies a decision weighs are read from the index, and settling
-        rewrites or removes their posts: when posts are still being written in worker
-        threads (:mod:`newsmirror.archive_writes`) and the item has candidate copies
-        (rare) or is one of them, the decision waits for those writes and is taken
-        again (returning a coroutine)."""
+        rewrites or removes their posts: when the check named copies whose posts are
+        still being written in worker threads (:mod:`newsmirror.archive_writes`), or
+        the item's own code is being written, the decision waits for those writes and
+        is taken again (returning a coroutine)."""
         assert item.published is not None
         date = format_post_date(item.published)
-        candidates = self.copies.lookup.find(item.fingerprint)
+        verdict = self.copies.check(item.code, item.fingerprint, date)
         writes = self.session.writes
-        if writes.busy and (candidates or writes.pending(item.code)):
-            return self._decide_after(item)
-        verdict = self.copies.check(item.code, item.fingerprint, date, candidates=candidates)
+        if writes.busy:
+            writing = writes.pending_of([item.code, *verdict.unseen])
+            if writing:
+                return self._decide_after(item, writing)
         self.inc("short" if verdict.short else "found" if verdict.found else "unique")
         first = verdict.first or item.code
         for code in verdict.relink:
@@ -337,8 +338,8 @@ class DetectNearDuplicatesPipeline(_Stage):
             self.new_this_run[item.code] = listed
         return item
 
-    async def _decide_after(self, item: Article) -> Article:
-        await self.session.writes.wait_all()
+    async def _decide_after(self, item: Article, writing: list[str]) -> Article:
+        await self.session.writes.wait(writing)
         result = self.decide(item)
         return await result if isinstance(result, Coroutine) else result
 

@@ -182,6 +182,10 @@ class Verdict:
     relink: tuple[str, ...] = ()
     #: The article's text is shorter than the minimum: nothing was looked up.
     short: bool = False
+    #: Codes the lookup (or a story's links) named that the index does not hold: posts
+    #: still being written (or another worker's, or a failed write's). They were left
+    #: out of the decision.
+    unseen: tuple[str, ...] = ()
 
     @property
     def found(self) -> bool:
@@ -342,19 +346,14 @@ class NearDuplicates:
         return parsed is not None and parsed.chars >= self.min_chars and bool(parsed.signature)
 
     # -- questions -----------------------------------------------------------------------
-    def check(
-        self, code: str, value: str, date: str, *, candidates: Iterable[str] | None = None
-    ) -> Verdict:
+    def check(self, code: str, value: str, date: str) -> Verdict:
         """The archived near-duplicates of article ``code`` (fingerprint ``value``,
-        published ``date`` as the index writes dates) and the first copy of its story.
-        ``candidates``: what ``lookup.find(value)`` just answered, when the caller
-        asked it first."""
+        published ``date`` as the index writes dates) and the first copy of its story."""
         mine = _parse(value)
         if mine is None or not self._usable(mine):
             return Verdict(short=True)
-        if candidates is None:
-            candidates = self.lookup.find(value)
-        known = self.describe([c for c in candidates if c != code])
+        asked = {c for c in self.lookup.find(value) if c != code}
+        known = self.describe(asked)
         matches: dict[str, float] = {}
         for other, copy in known.items():
             parsed = _parse(copy.fingerprint)
@@ -364,8 +363,9 @@ class NearDuplicates:
             if score >= self.threshold:
                 matches[other] = score
         if not matches:
-            return Verdict()
+            return Verdict(unseen=tuple(sorted(asked - known.keys())))
         links = {m: known[m].link for m in matches if known[m].link}
+        asked |= set(links.values())
         known.update(self.describe(set(links.values()) - known.keys()))
         story = set(matches)
         for match in matches:
@@ -374,6 +374,7 @@ class NearDuplicates:
             story.add(root)
             story.update(self._members.get(root, ()))
         story.discard(code)
+        asked |= story
         known.update(self.describe(story - known.keys()))
         story &= known.keys()
         first = min([*story, code], key=lambda c: (date if c == code else known[c].date, c))
@@ -384,6 +385,7 @@ class NearDuplicates:
             matched=matched,
             similarity=matches[matched],
             relink=tuple(relink),
+            unseen=tuple(sorted(asked - known.keys())),
         )
 
     def describe(self, codes: Collection[str]) -> dict[str, ArchivedCopy]:
