@@ -166,6 +166,9 @@ ADDONS = {"newsmirror.distributed.addon.RedisAddon": 0}
 # Scrapy starts CONCURRENT_ITEMS asyncio tasks for every response's output, and its
 # default (100) cost a fifth of the crawl's CPU (Scrapy issue #5182; benchmarks/).
 CONCURRENT_ITEMS = 1
+# Waiting requests are kept pickled (Scrapy's LIFO order): a list names all its articles
+# at once, and ~3 KB per waiting Request object was most of a long crawl's peak memory.
+SCHEDULER_MEMORY_QUEUE = "newsmirror.queues.PickledLifoMemoryQueue"
 ITEM_PIPELINES = {
     "newsmirror.pipelines.NormalizeTextPipeline": 100,
     "newsmirror.pipelines.CleanBodyPipeline": 200,

@@ -69,6 +69,21 @@ def test_titles_with_line_separators_stay_on_one_line() -> None:
     assert parse_index(text).entries[CODE_A] == odd
 
 
+def test_entries_keep_shared_values_once() -> None:
+    """A run holds its whole index: repeated values are one object, and no __dict__."""
+    url = "http://finance.eastmoney.com/news/11060,202112082206672930.html"
+    line = replace(entry(CODE_A), url=url, original_url=url, aggregator="东方财富").to_json()
+    first, second = (parse_index(line).entries[CODE_A] for _ in range(2))
+    assert first == second
+    for name in ("category", "list_kind", "source", "aggregator"):
+        assert getattr(first, name) is getattr(second, name)
+    assert first.original_url is first.url
+    assert not hasattr(first, "__dict__")
+    assert render_index([first]) == line + "\n"
+    changed = replace(first, title="u")
+    assert (changed.title, changed.source) == ("u", "四川新闻网")
+
+
 def test_merge_leftovers_are_read_and_reported() -> None:
     good = render_index([entry(CODE_A), entry(CODE_B)]).split("\n")
     text = "\n".join(

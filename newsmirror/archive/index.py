@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -31,7 +32,7 @@ POST_DIRS = (POSTS_DIR, OLD_POSTS_DIR)
 _CONFLICT_MARKERS = ("<<<<<<<", "=======", ">>>>>>>", "|||||||")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class IndexEntry:
     """What the archive knows about one archived article.
 
@@ -80,6 +81,17 @@ class IndexEntry:
     #: later copy (a near-duplicate, :mod:`newsmirror.archive.neardup`); "" otherwise.
     near_duplicate_of: str = ""
 
+    def __post_init__(self) -> None:
+        # An archive's index is held whole for a run (20,000 entries: ~20 MB): the
+        # values shared by many entries are kept once (sys.intern), a flash post's
+        # original URL (its cited link too) is not kept twice, and there are slots.
+        for name in _SHARED_FIELDS:
+            value = getattr(self, name)
+            if type(value) is str:
+                object.__setattr__(self, name, sys.intern(value))
+        if self.original_url == self.url and self.original_url is not self.url:
+            object.__setattr__(self, "original_url", self.url)
+
     def post_fields(self) -> tuple[str, ...]:
         """The fields that must agree with the post (see the class docstring)."""
         return (
@@ -110,6 +122,8 @@ class IndexEntry:
         return json.dumps(self.as_dict(), ensure_ascii=False)
 
 
+#: Fields whose few values repeat across the entries (interned).
+_SHARED_FIELDS = ("category", "list_kind", "source", "aggregator")
 #: JSON keys in line order.
 ENTRY_KEYS = tuple(f.name for f in fields(IndexEntry))
 _REQUIRED_KEYS = ENTRY_KEYS[:7]

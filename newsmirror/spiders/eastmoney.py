@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import AsyncIterator, Iterable
 from datetime import UTC, datetime
 from typing import Any
@@ -206,6 +207,10 @@ class EastmoneySpider(FailureReports, scrapy.Spider):
         parses the callback's source again on most responses, to warn about a
         ``return`` value (``WARN_ON_GENERATOR_RETURN_VALUE``), 0.4 ms each."""
         list_name = response.meta.get("newsmirror_list", entry.list_kind)
+        if type(list_name) is str:
+            # The scheduler's queue (newsmirror.queues) unpickles a copy of it for every
+            # request, and the pipelines keep it for every new article: one is enough.
+            list_name = sys.intern(list_name)
         try:
             body = answers.read_text(
                 response.body,
