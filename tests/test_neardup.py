@@ -223,6 +223,45 @@ def test_lookup_finds_exactly_the_codes_sharing_a_band_key() -> None:
         assert lookup.find(value) == sorted(expected)
 
 
+@pytest.mark.parametrize("built", [0, 300])
+def test_fingerprints_added_across_merges_are_found_as_if_built_at_once(
+    built: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("newsmirror.archive.neardup._MERGE_EVERY", 64)
+    rng = random.Random(5)
+    prints = {
+        f"NW{i:04d}": str(Fingerprint(500, bytes(rng.choice(b"abc") for _ in range(NUM_PERM))))
+        for i in range(1000)
+    }
+    items = list(prints.items())
+    at_once = MemoryLookup(items)
+    grown = MemoryLookup(items[:built])
+    for code, value in items[built:]:  # 700 or 1000 adds: many merges, a partial tail
+        grown.add(code, value)
+    for _, value in items[::9]:
+        assert grown.find(value) == at_once.find(value)
+
+
+def test_a_large_lookup_stays_small_per_fingerprint() -> None:
+    import tracemalloc
+
+    rng = random.Random(9)
+    values = [str(Fingerprint(500, rng.randbytes(NUM_PERM))) for _ in range(6000)]
+    codes = [f"NW2022{i:012d}" for i in range(6000)]  # made before measuring
+    tracemalloc.start()
+    try:
+        lookup = MemoryLookup()
+        before = tracemalloc.get_traced_memory()[0]
+        for code, value in zip(codes, values, strict=True):
+            lookup.add(code, value)
+        per_print = (tracemalloc.get_traced_memory()[0] - before) / len(values)
+    finally:
+        tracemalloc.stop()
+    assert lookup.find(values[123]) == [codes[123]]
+    # Distinct stories: 16 band keys each. In a dict that was ~3.5 KB per fingerprint.
+    assert per_print < 800, per_print
+
+
 def test_lookup_of_an_empty_archive_and_of_unusable_fingerprints() -> None:
     value = str(fingerprint("沪深两市成交额突破一万亿元" * 20))
     empty = MemoryLookup()
