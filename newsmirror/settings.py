@@ -45,7 +45,7 @@ SITE_TITLE = "金融消息"
 ARCHIVE_FSYNC = True
 #: Worker threads that write new post files while the crawl goes on (0: write them on
 #: the crawl's thread). See newsmirror/archive_writes.py.
-ARCHIVE_WRITE_THREADS = 4
+ARCHIVE_WRITE_THREADS = 2
 #: Fetch articles that are already archived again (also ``-a refresh=1``); a changed
 #: one is updated in place, an unchanged one is left alone.
 ARCHIVE_REFRESH = False
