@@ -21,8 +21,12 @@ offline test harness, a non-asyncio reactor) every write is made in place.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterable
+import inspect
+from collections.abc import Awaitable, Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
+
+T = TypeVar("T")
 
 #: Worker threads. Two let the disk merge concurrent fsyncs into one journal commit (a
 #: slow disk); more only contend for the GIL with the reactor thread (a 5,000-article
@@ -56,11 +60,6 @@ class BackgroundWrites:
         """Whether the post of ``code`` is being written."""
         return code in self._pending
 
-    @property
-    def busy(self) -> bool:
-        """Whether any post is being written."""
-        return bool(self._pending)
-
     def pending_of(self, codes: Iterable[str]) -> list[str]:
         """Those of ``codes`` whose posts are being written."""
         return [code for code in codes if code in self._pending]
@@ -71,6 +70,13 @@ class BackgroundWrites:
         futures = [self._pending[code] for code in codes if code in self._pending]
         if futures:
             await asyncio.wait(futures)
+
+    async def after(self, codes: Iterable[str], redo: Callable[[], T | Awaitable[T]]) -> T:
+        """Wait for the writes of ``codes`` (:meth:`wait`), then call ``redo`` (a stage
+        taking its decision again, which may have to wait once more)."""
+        await self.wait(codes)
+        result = redo()
+        return await result if inspect.isawaitable(result) else result
 
     async def write(self, code: str, write: Callable[[], None]) -> None:
         """Call ``write`` (which creates the post of ``code``) in a worker thread; its

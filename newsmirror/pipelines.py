@@ -317,11 +317,9 @@ class DetectNearDuplicatesPipeline(_Stage):
         assert item.published is not None
         date = format_post_date(item.published)
         verdict = self.copies.check(item.code, item.fingerprint, date)
-        writes = self.session.writes
-        if writes.busy:
-            writing = writes.pending_of([item.code, *verdict.unseen])
-            if writing:
-                return self._decide_after(item, writing)
+        writing = self.session.writes.pending_of([item.code, *verdict.unseen])
+        if writing:
+            return self.session.writes.after(writing, lambda: self.decide(item))
         self.inc("short" if verdict.short else "found" if verdict.found else "unique")
         first = verdict.first or item.code
         for code in verdict.relink:
@@ -337,11 +335,6 @@ class DetectNearDuplicatesPipeline(_Stage):
         if listed:
             self.new_this_run[item.code] = listed
         return item
-
-    async def _decide_after(self, item: Article, writing: list[str]) -> Article:
-        await self.session.writes.wait(writing)
-        result = self.decide(item)
-        return await result if isinstance(result, Coroutine) else result
 
     def later_copy(self, item: Article, verdict: Verdict, *, archived: bool) -> None:
         """Log and count a later copy; drop it under ``skip`` (unless already archived:
@@ -504,17 +497,12 @@ class WriteArchivePipeline(_Stage):
         reactor runs (the coroutine returned then ends when it is archived)."""
         writes = self.session.writes
         if writes.pending(item.code):  # the same code, listed twice, still being written
-            return self._after_write(item)
+            return writes.after([item.code], lambda: self.process_item(item))
         plan = self.plan(item)
         if plan.creates and writes.available():
             return self._create_in_thread(item, plan)
         path, result = self.store.apply(plan)
         return self.stored(item, path, result)
-
-    async def _after_write(self, item: Article) -> Article:
-        await self.session.writes.wait([item.code])
-        result = self.process_item(item)
-        return await result if isinstance(result, Coroutine) else result
 
     async def _create_in_thread(self, item: Article, plan: PlannedPost) -> Article:
         path, fsync = self.store.root / plan.file, self.writer.fsync

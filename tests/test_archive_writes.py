@@ -47,7 +47,7 @@ def test_a_write_runs_in_a_worker_thread_and_is_pending_until_done() -> None:
     async def scenario() -> list[bool]:
         task = asyncio.ensure_future(writes.write("A", write))
         await asyncio.sleep(0.05)
-        seen = [writes.pending("A"), writes.busy]
+        seen = [writes.pending("A"), writes.pending_of(["B", "A"]) == ["A"]]
         release.set()
         await writes.wait(["A", "B"])
         await task

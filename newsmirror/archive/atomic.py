@@ -108,26 +108,21 @@ def atomic_move(src: Path, dst: Path, *, fsync: bool = True) -> None:
 
 
 def fsync_dir(directory: Path) -> None:
-    """Make a rename durable: fsync the directory that holds the new entry."""
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
+    """Make a rename durable: fsync the directory that holds the new entry (best
+    effort: some file systems cannot open or sync a directory)."""
+    with contextlib.suppress(OSError):
+        _fsync_path(directory)
 
 
 def fsync_file(path: Path) -> None:
     """Make what was written to ``path`` through any descriptor durable (a missing
-    file is nothing to sync)."""
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except FileNotFoundError:
-        return
+    file is nothing to sync; any other error is raised)."""
+    with contextlib.suppress(FileNotFoundError):
+        _fsync_path(path)
+
+
+def _fsync_path(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
     finally:

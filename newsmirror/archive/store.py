@@ -56,32 +56,13 @@ class ArchiveStore:
     def root(self) -> Path:
         return self.state.root
 
-    def store(
-        self,
-        post: PostContent,
-        *,
-        list_kind: str = "",
-        source: str = "",
-        fingerprint: str = "",
-        original_url: str = "",
-        aggregator: str = "",
-        near_duplicate_of: str = "",
-    ) -> tuple[Path, WriteResult]:
-        """Archive ``post``; the keyword arguments are the index's recorded fields.
+    def store(self, post: PostContent, **recorded: str) -> tuple[Path, WriteResult]:
+        """Archive ``post``; ``recorded`` are the index's recorded fields, the keyword
+        arguments of :meth:`plan`.
 
         A post that shows a new ``near_duplicate_of`` link is rewritten even when the
         article did not change."""
-        return self.apply(
-            self.plan(
-                post,
-                list_kind=list_kind,
-                source=source,
-                fingerprint=fingerprint,
-                original_url=original_url,
-                aggregator=aggregator,
-                near_duplicate_of=near_duplicate_of,
-            )
-        )
+        return self.apply(self.plan(post, **recorded))
 
     def plan(
         self,
